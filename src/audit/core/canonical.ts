@@ -1,0 +1,136 @@
+// Canonical JSON (RFC 8785, JCS) and the canonical form of one audit event: the exact bytes that get hashed.
+import type { AuditEventContent } from "./types";
+
+const OCCURRED_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+const NULLABLE_STRINGS = [
+  "actorId",
+  "actorRole",
+  "resourceId",
+  "requestId",
+  "operation",
+  "clientAddress",
+  "purpose",
+] as const;
+const REQUIRED_STRINGS = ["action", "resourceType", "outcome"] as const;
+
+/**
+ * RFC 8785 for the JSON subset we hash. Anything JSON.stringify would silently drop or coerce
+ * (undefined, NaN, functions, Dates via toJSON) is a TypeError instead: a value that cannot be
+ * reproduced byte for byte by an auditor must never reach the hash.
+ */
+export function canonicalJson(value: unknown): string {
+  return serialize(value, "$", new Set());
+}
+
+function serialize(value: unknown, path: string, ancestors: Set<object>): string {
+  if (value === null) return "null";
+  switch (typeof value) {
+    case "boolean":
+      return value ? "true" : "false";
+    case "string":
+      // JSON.stringify already emits JCS string escapes (ES2019 well-formed: lone surrogates as \uXXXX).
+      return JSON.stringify(value);
+    case "number":
+      // JCS number form is ECMAScript Number-to-String, which JSON.stringify uses (and -0 becomes "0").
+      if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: non-finite number at ${path}`);
+      return JSON.stringify(value);
+    case "object":
+      break;
+    default:
+      throw new TypeError(`canonicalJson: unsupported ${typeof value} at ${path}`);
+  }
+  const obj = value as object;
+  if (ancestors.has(obj)) throw new TypeError(`canonicalJson: cycle at ${path}`);
+  ancestors.add(obj);
+  try {
+    if (Array.isArray(obj)) {
+      const parts: string[] = [];
+      // Index loop, not map(): map skips holes, and a hole must fail like undefined does.
+      for (let i = 0; i < obj.length; i++) parts.push(serialize(obj[i], `${path}[${i}]`, ancestors));
+      return `[${parts.join(",")}]`;
+    }
+    const proto = Object.getPrototypeOf(obj);
+    if (proto !== Object.prototype && proto !== null) {
+      throw new TypeError(`canonicalJson: only plain objects are allowed at ${path}`);
+    }
+    // Default sort compares UTF-16 code units, which is exactly the JCS key order.
+    const keys = Object.keys(obj).sort();
+    const parts: string[] = [];
+    for (const key of keys) {
+      const child = (obj as Record<string, unknown>)[key];
+      const childPath = `${path}.${key}`;
+      if (child === undefined) throw new TypeError(`canonicalJson: undefined at ${childPath}; use null`);
+      parts.push(`${JSON.stringify(key)}:${serialize(child, childPath, ancestors)}`);
+    }
+    return `{${parts.join(",")}}`;
+  } finally {
+    ancestors.delete(obj);
+  }
+}
+
+/** Sorted (UTF-16 code units) and de-duplicated, so the order callers list fields in never changes the hash. */
+export function normalizeFields(fields: readonly string[]): string[] {
+  if (!Array.isArray(fields)) throw new TypeError("audit event: fields must be an array of strings");
+  for (const f of fields) {
+    if (typeof f !== "string") throw new TypeError("audit event: fields must be an array of strings");
+  }
+  return [...new Set(fields)].sort();
+}
+
+/**
+ * The canonical JSON of event `seq`. Validation errors are TypeErrors (a caller bug, not user input)
+ * and name the offending property, never its value, because values may be sensitive.
+ */
+export function canonicalEvent(seq: number, e: AuditEventContent): string {
+  if (!Number.isSafeInteger(seq) || seq < 1) throw new TypeError("audit event: seq must be a positive safe integer");
+  assertOccurredAt(e.occurredAt);
+  for (const key of REQUIRED_STRINGS) {
+    if (typeof e[key] !== "string") throw new TypeError(`audit event: ${key} must be a string`);
+  }
+  for (const key of NULLABLE_STRINGS) {
+    if (e[key] !== null && typeof e[key] !== "string") {
+      throw new TypeError(`audit event: ${key} must be a string or null`);
+    }
+  }
+  assertFlatDetails(e.details);
+  // Built field by field so an extra property on the caller's object (say, a decrypted value) is never hashed.
+  return canonicalJson({
+    v: 1,
+    seq,
+    occurredAt: e.occurredAt,
+    actorId: e.actorId,
+    actorRole: e.actorRole,
+    action: e.action,
+    resourceType: e.resourceType,
+    resourceId: e.resourceId,
+    fields: normalizeFields(e.fields),
+    outcome: e.outcome,
+    requestId: e.requestId,
+    operation: e.operation,
+    clientAddress: e.clientAddress,
+    purpose: e.purpose,
+    details: e.details,
+  });
+}
+
+function assertOccurredAt(value: unknown): void {
+  if (typeof value !== "string" || !OCCURRED_AT.test(value)) {
+    throw new TypeError("audit event: occurredAt must be ISO-8601 UTC with milliseconds (YYYY-MM-DDTHH:mm:ss.sssZ)");
+  }
+  // The regex accepts "2026-02-30T25:61:00.000Z"; a round trip through Date rejects impossible instants.
+  const parsed = new Date(value);
+  if (Number.isNaN(parsed.getTime()) || parsed.toISOString() !== value) {
+    throw new TypeError("audit event: occurredAt is not a valid instant");
+  }
+}
+
+function assertFlatDetails(details: unknown): void {
+  if (typeof details !== "object" || details === null || Array.isArray(details)) {
+    throw new TypeError("audit event: details must be an object");
+  }
+  for (const [key, v] of Object.entries(details)) {
+    const ok = v === null || typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v));
+    if (!ok) throw new TypeError(`audit event: details.${key} must be a string, finite number, boolean or null`);
+  }
+}

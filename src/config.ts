@@ -1,0 +1,125 @@
+// The only reader of process.env: validates every setting at start-up and returns a frozen object.
+import path from "node:path";
+
+export type NodeEnv = "development" | "production" | "test";
+export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+
+export interface Config {
+  readonly nodeEnv: NodeEnv;
+  readonly host: string;
+  readonly port: number;
+  /** null → start the embedded PostgreSQL under dataDir. */
+  readonly databaseUrl: string | null;
+  readonly dataDir: string;
+  readonly embeddedPgPort: number;
+  /** Path of the key-material JSON file; generated in development, required in production. */
+  readonly keysFile: string;
+  readonly generateKeys: boolean;
+  readonly tokenIssuer: string;
+  readonly tokenAudience: string;
+  readonly accessTokenTtlSeconds: number;
+  readonly logLevel: LogLevel;
+  readonly introspection: boolean;
+  readonly trustProxy: boolean;
+  readonly seedDemo: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable}: ${problem}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function readEnum<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(", ")} (got "${raw}")`);
+  }
+  return raw as T;
+}
+
+function readInt(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number (got "${raw}")`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max} (got ${value})`);
+  return value;
+}
+
+function readBool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (["1", "true", "yes", "on"].includes(raw.toLowerCase())) return true;
+  if (["0", "false", "no", "off"].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(name, `must be true or false (got "${raw}")`);
+}
+
+function readDatabaseUrl(env: Env): string | null {
+  const raw = env.DATABASE_URL;
+  if (raw === undefined || raw === "") return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    // The value may hold a password: never echo it.
+    throw new ConfigError("DATABASE_URL", "is not a valid URL");
+  }
+  if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") {
+    throw new ConfigError("DATABASE_URL", "must start with postgres:// or postgresql://");
+  }
+  return raw;
+}
+
+/** Builds the configuration from an environment (process.env by default) and freezes it. */
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
+  const nodeEnv = readEnum<NodeEnv>(env, "NODE_ENV", ["development", "production", "test"], "development");
+  const production = nodeEnv === "production";
+  const dataDir = path.resolve(cwd, env.CUSTOS_DATA_DIR || ".data");
+  const databaseUrl = readDatabaseUrl(env);
+  const keysFileRaw = env.CUSTOS_KEYS_FILE;
+  if (production && !keysFileRaw) {
+    throw new ConfigError("CUSTOS_KEYS_FILE", "is required when NODE_ENV=production (keys are never generated in production)");
+  }
+  if (production && !databaseUrl) {
+    throw new ConfigError("DATABASE_URL", "is required when NODE_ENV=production (the embedded database is for development)");
+  }
+  const seedDemo = readBool(env, "CUSTOS_SEED_DEMO", !production);
+  if (production && seedDemo) {
+    throw new ConfigError("CUSTOS_SEED_DEMO", "cannot be on when NODE_ENV=production (demo users have published passwords)");
+  }
+  const host = env.HOST || "127.0.0.1";
+  const config: Config = {
+    nodeEnv,
+    host,
+    port: readInt(env, "PORT", 4000, 0, 65535),
+    databaseUrl,
+    dataDir,
+    embeddedPgPort: readInt(env, "CUSTOS_EMBEDDED_PG_PORT", 54329, 1024, 65535),
+    keysFile: keysFileRaw ? path.resolve(cwd, keysFileRaw) : path.join(dataDir, "keys.json"),
+    generateKeys: !production,
+    tokenIssuer: env.CUSTOS_TOKEN_ISSUER || "urn:custos:api",
+    tokenAudience: env.CUSTOS_TOKEN_AUDIENCE || "urn:custos:clients",
+    accessTokenTtlSeconds: readInt(env, "CUSTOS_ACCESS_TOKEN_TTL", 900, 30, 900),
+    logLevel: readEnum<LogLevel>(
+      env,
+      "LOG_LEVEL",
+      ["fatal", "error", "warn", "info", "debug", "trace", "silent"],
+      nodeEnv === "test" ? "silent" : "info",
+    ),
+    introspection: readBool(env, "CUSTOS_INTROSPECTION", !production),
+    trustProxy: readBool(env, "CUSTOS_TRUST_PROXY", false),
+    seedDemo,
+  };
+  if (production && config.introspection) {
+    throw new ConfigError("CUSTOS_INTROSPECTION", "cannot be on when NODE_ENV=production");
+  }
+  return Object.freeze(config);
+}

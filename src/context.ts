@@ -1,0 +1,31 @@
+// What every request carries: who is asking (principal and ability) and the metadata the audit log records.
+import type { AppAbility, Principal } from "./policies";
+
+export interface RequestMeta {
+  readonly requestId: string;
+  /** Set once Apollo has resolved the operation. */
+  operation: string | null;
+  readonly clientAddress: string | null;
+  /** The stated purpose of the access (header x-custos-purpose), recorded with every event. */
+  readonly purpose: string | null;
+}
+
+/** An authenticated caller with its ability; built only from a verified token (or by the CLI). */
+export interface Actor {
+  readonly principal: Principal;
+  readonly ability: AppAbility;
+  readonly meta: RequestMeta;
+}
+
+export interface RequestContext {
+  readonly actor: Actor | null;
+  readonly meta: RequestMeta;
+}
+
+const SAFE_HEADER = /^[A-Za-z0-9._:@\/-]{1,128}$/;
+
+/** Accepts a caller-supplied request id or purpose only if it is short and plain (it lands in logs and the audit log). */
+export function sanitizeHeaderValue(value: unknown): string | null {
+  if (typeof value !== "string") return null;
+  return SAFE_HEADER.test(value) ? value : null;
+}

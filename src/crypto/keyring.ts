@@ -1,0 +1,81 @@
+// Versioned master keys, and the KeyProvider seam through which the rest of Custos obtains every key.
+import { CryptoError } from "./errors";
+import { decodeKey32, isValidKeyVersion, type KeyMaterial } from "./key-material";
+import { importSigningKeys, type SigningKeySet } from "./tokens";
+
+const MASTER_KEY_BYTES = 32;
+
+/** AES-256 master keys by version. `current` wraps new data keys; the others only unwrap. */
+export interface MasterKeyring {
+  readonly current: number;
+  readonly keys: ReadonlyMap<number, Buffer>;
+}
+
+/**
+ * A wrong argument type or version number is the caller's bug (TypeError); a key of the wrong
+ * size, or a current version with no key, means the key material itself is bad.
+ */
+export function createKeyring(keys: Record<number | string, Buffer>, current: number): MasterKeyring {
+  if (!isValidKeyVersion(current)) throw new TypeError("current must be a positive integer key version");
+  if (typeof keys !== "object" || keys === null) throw new TypeError("keys must be an object of Buffers by version");
+  const map = new Map<number, Buffer>();
+  for (const [name, key] of Object.entries(keys)) {
+    const version = Number(name);
+    if (!isValidKeyVersion(version) || String(version) !== name) throw new TypeError("key versions must be positive integers");
+    if (!Buffer.isBuffer(key)) throw new TypeError(`key version ${version} must be a Buffer`);
+    if (key.length !== MASTER_KEY_BYTES) {
+      throw new CryptoError("BAD_KEY_MATERIAL", `master key version ${version} must be ${MASTER_KEY_BYTES} bytes`);
+    }
+    // An all-zero key is a placeholder that slipped through, not a key.
+    if (key.every((b) => b === 0)) throw new CryptoError("BAD_KEY_MATERIAL", `master key version ${version} is all zeros`);
+    // Copied so that a caller zeroing or reusing its buffer cannot change the keyring.
+    map.set(version, Buffer.from(key));
+  }
+  if (!map.has(current)) throw new CryptoError("BAD_KEY_MATERIAL", `master key version ${current} (current) is missing`);
+  return Object.freeze({ current, keys: map });
+}
+
+/**
+ * Where keys come from. Today LocalKeyProvider reads them from the key file; an HSM or cloud KMS
+ * implementation would keep master keys outside the process and unwrap on request, which is why
+ * every method is async and why callers ask the provider each time instead of caching raw keys.
+ */
+export interface KeyProvider {
+  masterKeyring(): Promise<MasterKeyring>;
+  blindIndexKey(): Promise<Buffer>;
+  tokenSigningKeys(): Promise<SigningKeySet>;
+}
+
+/** Keys held in process memory, decoded from a validated KeyMaterial. */
+export class LocalKeyProvider implements KeyProvider {
+  // Private fields (#): util.inspect, console.log and JSON.stringify never show them.
+  readonly #keyring: MasterKeyring;
+  readonly #blindIndexKey: Buffer;
+  readonly #tokenSigning: KeyMaterial["tokenSigning"];
+  #signingKeys: Promise<SigningKeySet> | undefined;
+
+  /** Decodes the symmetric keys at once, so bad material fails at start-up, not at first use. */
+  constructor(material: KeyMaterial) {
+    const decoded: Record<string, Buffer> = {};
+    for (const [version, encoded] of Object.entries(material.masterKeys.keys)) {
+      decoded[version] = decodeKey32(encoded, `masterKeys.keys["${version}"]`);
+    }
+    this.#keyring = createKeyring(decoded, material.masterKeys.current);
+    this.#blindIndexKey = decodeKey32(material.blindIndexKey, "blindIndexKey");
+    this.#tokenSigning = material.tokenSigning;
+  }
+
+  async masterKeyring(): Promise<MasterKeyring> {
+    return this.#keyring;
+  }
+
+  async blindIndexKey(): Promise<Buffer> {
+    return Buffer.from(this.#blindIndexKey);
+  }
+
+  tokenSigningKeys(): Promise<SigningKeySet> {
+    // Imported once (WebCrypto import is async) and shared by every caller.
+    this.#signingKeys ??= importSigningKeys(this.#tokenSigning);
+    return this.#signingKeys;
+  }
+}

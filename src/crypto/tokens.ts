@@ -1,0 +1,212 @@
+// Access tokens: EdDSA-signed JWTs ("at+jwt") issued and verified with keys the caller passes in.
+import { randomUUID } from "node:crypto";
+import { SignJWT, decodeProtectedHeader, importJWK, jwtVerify, type CryptoKey, type JWK } from "jose";
+import { CryptoError } from "./errors";
+import { assertEd25519Jwk, type TokenSigningMaterial } from "./key-material";
+
+const ALG = "EdDSA";
+export const ACCESS_TOKEN_TYPE = "at+jwt";
+// Header members that point a verifier at a key chosen by the token's author (or, for crit,
+// oblige it to understand extensions): our keys come from our key file only.
+const FORBIDDEN_HEADERS = ["jwk", "jku", "x5u", "x5c", "crit"] as const;
+// A real token is a few hundred bytes; this bounds the work done on garbage.
+const MAX_TOKEN_LENGTH = 8192;
+
+export type TokenErrorReason =
+  | "malformed"
+  | "bad_alg"
+  | "forbidden_header"
+  | "unknown_kid"
+  | "bad_signature"
+  | "expired"
+  | "not_yet_valid"
+  | "bad_claims";
+
+/** Every verification failure. `reason` is safe to log; clients should only ever see UNAUTHENTICATED. */
+export class TokenError extends Error {
+  readonly code = "INVALID_TOKEN" as const;
+  constructor(readonly reason: TokenErrorReason) {
+    super(`invalid access token (${reason})`);
+    this.name = "TokenError";
+  }
+}
+
+export interface VerificationKey {
+  readonly kid: string;
+  readonly publicKey: CryptoKey;
+  readonly publicJwk: JWK;
+}
+
+export interface SigningKeySet {
+  readonly current: { readonly kid: string; readonly privateKey: CryptoKey; readonly publicJwk: JWK };
+  /** Every key that may still verify, current included: rotation keeps old tokens valid until they expire. */
+  readonly all: ReadonlyArray<VerificationKey>;
+}
+
+export interface AccessTokenClaims {
+  sub: string;
+  role: string;
+  businessLine: string | null;
+  teamId: string | null;
+}
+
+export interface VerifiedToken extends AccessTokenClaims {
+  jti: string;
+  kid: string;
+  issuedAt: Date;
+  expiresAt: Date;
+}
+
+export async function importSigningKeys(material: TokenSigningMaterial): Promise<SigningKeySet> {
+  const all: VerificationKey[] = [];
+  let current: SigningKeySet["current"] | undefined;
+  for (const [i, entry] of material.keys.entries()) {
+    const jwk = assertEd25519Jwk(entry.privateJwk, `tokenSigning.keys[${i}].privateJwk`);
+    if (all.some((k) => k.kid === entry.kid)) {
+      throw new CryptoError("BAD_KEY_MATERIAL", `key material: tokenSigning.keys[${i}].kid is a duplicate`);
+    }
+    const publicJwk: JWK = { kty: "OKP", crv: "Ed25519", x: jwk.x };
+    const publicKey = (await importJWK(publicJwk, ALG)) as CryptoKey;
+    all.push(Object.freeze({ kid: entry.kid, publicKey, publicJwk: Object.freeze(publicJwk) }));
+    if (entry.kid === material.current) {
+      const privateKey = (await importJWK({ ...jwk }, ALG, { extractable: false })) as CryptoKey;
+      current = Object.freeze({ kid: entry.kid, privateKey, publicJwk });
+    }
+  }
+  if (!current) throw new CryptoError("BAD_KEY_MATERIAL", "key material: tokenSigning.current is not among tokenSigning.keys");
+  return Object.freeze({ current, all: Object.freeze(all) });
+}
+
+const toNumericDate = (date: Date) => Math.floor(date.getTime() / 1000);
+
+function assertValidDate(value: unknown, name: string): asserts value is Date {
+  if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw new TypeError(`${name} must be a valid Date`);
+}
+
+const isNonEmptyString = (v: unknown): v is string => typeof v === "string" && v.length > 0;
+const isStringOrNull = (v: unknown): v is string | null => v === null || typeof v === "string";
+
+export async function issueAccessToken(
+  keys: SigningKeySet,
+  claims: AccessTokenClaims,
+  opts: { issuer: string; audience: string; ttlSeconds: number; now: Date },
+): Promise<{ token: string; expiresAt: Date }> {
+  assertValidDate(opts.now, "opts.now");
+  if (!Number.isSafeInteger(opts.ttlSeconds) || opts.ttlSeconds <= 0) throw new TypeError("opts.ttlSeconds must be a positive integer");
+  if (!isNonEmptyString(claims.sub) || !isNonEmptyString(claims.role)) throw new TypeError("claims.sub and claims.role must be non-empty strings");
+  if (!isStringOrNull(claims.businessLine) || !isStringOrNull(claims.teamId)) throw new TypeError("claims.businessLine and claims.teamId must be string or null");
+  const iat = toNumericDate(opts.now);
+  const exp = iat + opts.ttlSeconds;
+  const token = await new SignJWT({ role: claims.role, bl: claims.businessLine, team: claims.teamId })
+    .setProtectedHeader({ alg: ALG, kid: keys.current.kid, typ: ACCESS_TOKEN_TYPE })
+    .setIssuer(opts.issuer)
+    .setAudience(opts.audience)
+    .setSubject(claims.sub)
+    .setIssuedAt(iat)
+    .setNotBefore(iat)
+    .setExpirationTime(exp)
+    .setJti(randomUUID())
+    .sign(keys.current.privateKey);
+  return { token, expiresAt: new Date(exp * 1000) };
+}
+
+/** The only way a verification key is chosen: exact match on kid among our own keys. */
+function findVerificationKey(keys: SigningKeySet, kid: unknown): VerificationKey {
+  const key = typeof kid === "string" ? keys.all.find((k) => k.kid === kid) : undefined;
+  if (!key) throw new TokenError("unknown_kid");
+  return key;
+}
+
+/** Header checks done before any key is touched, so the reason names the first thing wrong. */
+function checkHeader(keys: SigningKeySet, token: string): VerificationKey {
+  if (token.length === 0 || token.length > MAX_TOKEN_LENGTH || token.split(".").length !== 3) {
+    throw new TokenError("malformed");
+  }
+  let header: Record<string, unknown>;
+  try {
+    header = decodeProtectedHeader(token);
+  } catch {
+    throw new TokenError("malformed");
+  }
+  if (header.alg !== ALG) throw new TokenError("bad_alg");
+  if (FORBIDDEN_HEADERS.some((name) => Object.hasOwn(header, name))) throw new TokenError("forbidden_header");
+  return findVerificationKey(keys, header.kid);
+}
+
+function toTokenError(error: unknown): TokenError {
+  if (error instanceof TokenError) return error;
+  // Switch on jose's stable error codes rather than instanceof, which breaks across module copies.
+  const { code, claim, reason } = (error ?? {}) as { code?: unknown; claim?: unknown; reason?: unknown };
+  switch (code) {
+    case "ERR_JWT_EXPIRED":
+      return new TokenError("expired");
+    case "ERR_JWT_CLAIM_VALIDATION_FAILED":
+      // A missing nbf is a malformed claim set, not a token from the future.
+      return new TokenError(claim === "nbf" && reason === "check_failed" ? "not_yet_valid" : "bad_claims");
+    case "ERR_JWS_SIGNATURE_VERIFICATION_FAILED":
+      return new TokenError("bad_signature");
+    case "ERR_JOSE_ALG_NOT_ALLOWED":
+      return new TokenError("bad_alg");
+    default:
+      return new TokenError("malformed");
+  }
+}
+
+export async function verifyAccessToken(
+  keys: SigningKeySet,
+  token: string,
+  opts: { issuer: string; audience: string; now: Date; clockToleranceSeconds?: number },
+): Promise<VerifiedToken> {
+  assertValidDate(opts.now, "opts.now");
+  // Default 0: the same service issues and verifies, so clock skew is only between replicas.
+  const tolerance = opts.clockToleranceSeconds ?? 0;
+  if (!Number.isFinite(tolerance) || tolerance < 0) throw new TypeError("opts.clockToleranceSeconds must be >= 0");
+  if (typeof token !== "string") throw new TokenError("malformed");
+
+  let payload: Record<string, unknown>;
+  let kid: string;
+  try {
+    kid = checkHeader(keys, token).kid;
+    ({ payload } = await jwtVerify(token, (header) => findVerificationKey(keys, header.kid).publicKey, {
+      algorithms: [ALG],
+      issuer: opts.issuer,
+      audience: opts.audience,
+      typ: ACCESS_TOKEN_TYPE,
+      currentDate: opts.now,
+      clockTolerance: tolerance,
+      requiredClaims: ["exp", "iat", "nbf", "sub", "jti"],
+    }));
+  } catch (error) {
+    throw toTokenError(error);
+  }
+
+  const { sub, role, bl, team, jti, iat, exp } = payload;
+  if (
+    !isNonEmptyString(sub) ||
+    !isNonEmptyString(role) ||
+    !isNonEmptyString(jti) ||
+    !("bl" in payload && isStringOrNull(bl)) ||
+    !("team" in payload && isStringOrNull(team)) ||
+    typeof iat !== "number" ||
+    typeof exp !== "number" ||
+    // jose does not reject an iat in the future; a token "issued" later than now was not issued by us.
+    iat > toNumericDate(opts.now) + tolerance
+  ) {
+    throw new TokenError("bad_claims");
+  }
+  return {
+    sub,
+    role,
+    businessLine: bl,
+    teamId: team,
+    jti,
+    kid,
+    issuedAt: new Date(iat * 1000),
+    expiresAt: new Date(exp * 1000),
+  };
+}
+
+/** The JWKS document for verifiers (other services, auditors): public halves only. */
+export function publicJwks(keys: SigningKeySet): { keys: JWK[] } {
+  return { keys: keys.all.map((k) => ({ ...k.publicJwk, kid: k.kid, alg: ALG, use: "sig" })) };
+}

@@ -1,0 +1,33 @@
+// Builds the TypeORM data source; migrations are imported explicitly so vitest never loads .ts by glob.
+import { DataSource } from "typeorm";
+import { InitialSchema1764320000000 } from "../../migrations/1764320000000-initial-schema";
+import { ENTITIES } from "../entities";
+
+export const MIGRATIONS = [InitialSchema1764320000000];
+
+export function createDataSource(url: string, opts: { poolSize?: number; applicationName?: string } = {}): DataSource {
+  return new DataSource({
+    type: "postgres",
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: "schema_migration",
+    migrationsTransactionMode: "each",
+    synchronize: false,
+    logging: false,
+    poolSize: opts.poolSize ?? 10,
+    applicationName: opts.applicationName ?? "custos",
+    extra: { connectionTimeoutMillis: 5_000 },
+  });
+}
+
+/** Applies pending migrations; returns the names of those it ran. */
+export async function runMigrations(ds: DataSource): Promise<string[]> {
+  const done = await ds.runMigrations({ transaction: "each" });
+  return done.map((m) => m.name);
+}
+
+/** True when every known migration is recorded as applied (readiness). */
+export async function migrationsApplied(ds: DataSource): Promise<boolean> {
+  return !(await ds.showMigrations());
+}

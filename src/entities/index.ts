@@ -1,0 +1,17 @@
+// Every entity the data source knows, listed explicitly (globs load .ts files under vitest).
+import { CaseEntity, CaseEventEntity, CaseNoteEntity } from "./case.entity";
+import { CustomerEntity, CustomerKeyEntity, CustomerTransactionEntity } from "./customer.entity";
+import { StaffUserEntity } from "./staff-user.entity";
+import { TeamEntity } from "./team.entity";
+
+export const ENTITIES = [
+  TeamEntity,
+  StaffUserEntity,
+  CustomerEntity,
+  CustomerKeyEntity,
+  CustomerTransactionEntity,
+  CaseEntity,
+  CaseNoteEntity,
+  CaseEventEntity,
+];
+export { CaseEntity, CaseEventEntity, CaseNoteEntity, CustomerEntity, CustomerKeyEntity, CustomerTransactionEntity, StaffUserEntity, TeamEntity };

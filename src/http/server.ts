@@ -1,0 +1,155 @@
+// The HTTP edge: request id and caller → context, Apollo at /graphql, health and readiness probes.
+import { randomUUID } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { ApolloServerPluginDisableSuggestions } from "@apollo/server/plugin/disableSuggestions";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { expressMiddleware } from "@as-integrations/express5";
+import express from "express";
+import { GraphQLError, type GraphQLSchema } from "graphql";
+import type { Logger } from "pino";
+import type { DataSource } from "typeorm";
+import { sanitizeHeaderValue, type RequestContext, type RequestMeta } from "../context";
+import { migrationsApplied } from "../db/data-source";
+import { createFormatError, CustosError } from "../errors";
+import { defineAbilityFor } from "../policies";
+import type { Services } from "../services";
+import { describe } from "../services";
+
+export interface HttpOptions {
+  host: string;
+  port: number;
+  introspection: boolean;
+  production: boolean;
+  trustProxy: boolean;
+}
+
+export interface RunningHttpServer {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Records the resolved operation name on the request's metadata, and logs each request once. */
+function requestPlugin(logger: Logger): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart({ contextValue }) {
+      const started = process.hrtime.bigint();
+      return {
+        async didResolveOperation({ operationName }) {
+          contextValue.meta.operation = operationName ?? null;
+        },
+        async willSendResponse({ response, errors }) {
+          const codes = (errors ?? []).map((e) => (e.extensions?.code as string) ?? "INTERNAL");
+          logger.info(
+            {
+              requestId: contextValue.meta.requestId,
+              operation: contextValue.meta.operation,
+              principal: contextValue.actor?.principal.id ?? null,
+              status: response.http.status ?? 200,
+              errors: codes.length ? codes : undefined,
+              ms: Number(process.hrtime.bigint() - started) / 1e6,
+            },
+            "graphql request",
+          );
+        },
+      };
+    },
+  };
+}
+
+function unauthenticatedError(): GraphQLError {
+  const original = new CustosError("UNAUTHENTICATED", "Invalid or expired token");
+  return new GraphQLError(original.message, {
+    originalError: original,
+    extensions: { code: "UNAUTHENTICATED", http: { status: 401 } },
+  });
+}
+
+export async function startHttpServer(
+  opts: HttpOptions,
+  deps: { schema: GraphQLSchema; services: Services; ds: DataSource; logger: Logger },
+): Promise<RunningHttpServer> {
+  const { schema, services, ds, logger } = deps;
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", opts.trustProxy);
+  const httpServer = http.createServer(app);
+
+  const apollo = new ApolloServer<RequestContext>({
+    schema,
+    introspection: opts.introspection,
+    includeStacktraceInErrorResponses: false,
+    status400ForVariableCoercionErrors: true,
+    csrfPrevention: true,
+    formatError: createFormatError((error, formatted) => {
+      logger.error({ err: describe((error as { originalError?: unknown })?.originalError ?? error), path: formatted.path }, "internal error");
+    }),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      ...(opts.production ? [ApolloServerPluginDisableSuggestions()] : []),
+      requestPlugin(logger),
+    ],
+  });
+  await apollo.start();
+
+  app.use((req, res, next) => {
+    const requestId = sanitizeHeaderValue(req.header("x-request-id")) ?? randomUUID();
+    res.setHeader("x-request-id", requestId);
+    res.locals.requestId = requestId;
+    next();
+  });
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+  app.get("/readyz", async (_req, res) => {
+    try {
+      await ds.query("SELECT 1");
+      const migrated = await migrationsApplied(ds);
+      res.status(migrated ? 200 : 503).json({ status: migrated ? "ready" : "migrations pending" });
+    } catch {
+      res.status(503).json({ status: "database unreachable" });
+    }
+  });
+  app.use(
+    "/graphql",
+    express.json({ limit: "1mb" }),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }): Promise<RequestContext> => {
+        const meta: RequestMeta = {
+          requestId: res.locals.requestId as string,
+          operation: null,
+          clientAddress: req.ip ?? null,
+          purpose: sanitizeHeaderValue(req.header("x-custos-purpose")),
+        };
+        const header = req.header("authorization");
+        if (!header) return { actor: null, meta };
+        const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header);
+        if (!match) throw unauthenticatedError();
+        try {
+          const principal = await services.auth.authenticate(match[1]);
+          return { actor: { principal, ability: defineAbilityFor(principal), meta }, meta };
+        } catch (error) {
+          if (error instanceof CustosError && error.code === "UNAUTHENTICATED") throw unauthenticatedError();
+          throw error;
+        }
+      },
+    }),
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once("error", reject);
+    httpServer.listen(opts.port, opts.host, () => resolve());
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const shownHost = opts.host.includes(":") ? `[${opts.host}]` : opts.host;
+  let stopped: Promise<void> | null = null;
+  return {
+    url: `http://${shownHost}:${port}/graphql`,
+    port,
+    stop: () => (stopped ??= apollo.stop()),
+  };
+}

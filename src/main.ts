@@ -1,0 +1,142 @@
+// Composition root: config → database → keys → services → schema → HTTP server, and clean shutdown.
+import "reflect-metadata";
+import path from "node:path";
+import pino, { type Logger } from "pino";
+import type { DataSource } from "typeorm";
+import { systemClock, type Clock } from "./clock";
+import { loadConfig, type Config } from "./config";
+import { LocalKeyProvider, loadOrCreateKeyFile, type PasswordParams } from "./crypto";
+import { createDataSource, runMigrations } from "./db/data-source";
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "./db/embedded-postgres";
+import { startHttpServer } from "./http/server";
+import { buildGraphQLSchema } from "./schema/build-schema";
+import { seedDemo } from "./seed/demo-seed";
+import { createServices, type Services } from "./services";
+
+export interface Custos {
+  config: Config;
+  url: string;
+  databaseUrl: string;
+  ds: DataSource;
+  services: Services;
+  logger: Logger;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  clock?: Clock;
+  logger?: Logger;
+  passwordParams?: PasswordParams;
+  /** Print the demo banner (the CLI and npm start do; tests don't). */
+  banner?: boolean;
+}
+
+export function createLogger(config: Config): Logger {
+  return pino({ level: config.logLevel, base: { service: "custos" }, redact: { paths: ["req.headers.authorization"], remove: true } });
+}
+
+/** Connects to DATABASE_URL, or starts the embedded PostgreSQL under the data directory. */
+export async function openDatabase(config: Config, logger: Logger): Promise<{ url: string; embedded: EmbeddedPostgresHandle | null }> {
+  if (config.databaseUrl) return { url: config.databaseUrl, embedded: null };
+  logger.info({ dataDir: config.dataDir, port: config.embeddedPgPort }, "starting embedded PostgreSQL");
+  const embedded = await startEmbeddedPostgres({
+    dataDir: path.join(config.dataDir),
+    port: config.embeddedPgPort,
+    log: (msg) => logger.debug({ pg: msg }, "embedded postgres"),
+    persistent: true,
+  });
+  return { url: embedded.url, embedded };
+}
+
+export async function loadKeys(config: Config, logger: Logger): Promise<LocalKeyProvider> {
+  const { material, created } = await loadOrCreateKeyFile(config.keysFile, { create: config.generateKeys });
+  if (created) logger.warn({ keysFile: config.keysFile }, "generated development key material (never do this in production)");
+  return new LocalKeyProvider(material);
+}
+
+export async function startCustos(config: Config, opts: StartOptions = {}): Promise<Custos> {
+  const logger = opts.logger ?? createLogger(config);
+  const clock = opts.clock ?? systemClock;
+  const { url: databaseUrl, embedded } = await openDatabase(config, logger);
+  const ds = createDataSource(databaseUrl);
+  let server: Awaited<ReturnType<typeof startHttpServer>> | null = null;
+  const stopAll = async () => {
+    await server?.stop();
+    if (ds.isInitialized) await ds.destroy();
+    await embedded?.stop();
+  };
+  try {
+    await ds.initialize();
+    const applied = await runMigrations(ds);
+    if (applied.length) logger.info({ applied }, "migrations applied");
+    const keys = await loadKeys(config, logger);
+    const services = await createServices({
+      ds,
+      keys,
+      clock,
+      logger,
+      tokens: { issuer: config.tokenIssuer, audience: config.tokenAudience, ttlSeconds: config.accessTokenTtlSeconds },
+      passwordParams: opts.passwordParams,
+    });
+    const seeded = config.seedDemo ? await seedDemo(ds, services, { clock, onlyIfEmpty: true }) : null;
+    const schema = await buildGraphQLSchema(services);
+    server = await startHttpServer(
+      { host: config.host, port: config.port, introspection: config.introspection, production: config.nodeEnv === "production", trustProxy: config.trustProxy },
+      { schema, services, ds, logger },
+    );
+    logger.info({ url: server.url }, "custos is serving");
+    if (opts.banner) printBanner(server.url, seeded !== null, config);
+    let stopping: Promise<void> | null = null;
+    return { config, url: server.url, databaseUrl, ds, services, logger, stop: () => (stopping ??= stopAll()) };
+  } catch (error) {
+    await stopAll().catch(() => undefined);
+    throw error;
+  }
+}
+
+function printBanner(url: string, seededNow: boolean, config: Config): void {
+  const lines = [
+    "",
+    `Custos GraphQL API: ${url}`,
+    `Health: ${url.replace(/\/graphql$/, "/healthz")}   Readiness: ${url.replace(/\/graphql$/, "/readyz")}`,
+  ];
+  if (config.seedDemo) {
+    lines.push(
+      seededNow ? "Seeded a demo database." : "Using the existing demo database.",
+      "Demo logins (password for all: custos-demo-password):",
+      "  agent.personal@demo.custos (AGENT, PERSONAL_BANKING)   agent.insurance@demo.custos (AGENT, INSURANCE)",
+      "  lead.personal@demo.custos (TEAM_LEAD)   compliance@demo.custos (COMPLIANCE_OFFICER)",
+      "  security@demo.custos (SECURITY_ANALYST)   admin@demo.custos (ADMIN)",
+      `Try: curl -s ${url} -H 'content-type: application/json' -d '{"query":"mutation { login(email: \\"agent.personal@demo.custos\\", password: \\"custos-demo-password\\") { accessToken } }"}'`,
+    );
+  }
+  process.stdout.write(`${lines.join("\n")}\n\n`);
+}
+
+/** Runs the server until SIGINT/SIGTERM, then shuts everything down, embedded database included. */
+export async function serve(config: Config = loadConfig()): Promise<void> {
+  const custos = await startCustos(config, { banner: true });
+  let signalled = false;
+  const shutdown = (signal: string) => {
+    if (signalled) return;
+    signalled = true;
+    custos.logger.info({ signal }, "shutting down");
+    custos.stop().then(
+      () => process.exit(0),
+      (error) => {
+        custos.logger.error({ err: { name: (error as Error)?.name } }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGINT", () => shutdown("SIGINT"));
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+if (require.main === module) {
+  serve().catch((error) => {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`custos failed to start: ${message}\n`);
+    process.exit(1);
+  });
+}

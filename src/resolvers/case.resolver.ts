@@ -1,0 +1,64 @@
+// Cases: read, list, intake, notes, resolution, and the case's customer.
+import type { GraphQLResolveInfo } from "graphql";
+import { Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import type { RequestContext } from "../context";
+import { CUSTOMER_PII_FIELDS } from "../domain/enums";
+import { Case, CaseConnection, CaseFilter, CaseNote, OpenCaseInput } from "../schema/case.type";
+import { toConnection } from "../schema/connection";
+import { Customer } from "../schema/customer.type";
+import type { CaseService } from "../services/case.service";
+import type { CustomerService } from "../services/customer.service";
+import type { CaseView } from "../store/case.store";
+import { toCustomer } from "./customer.resolver";
+import { actorOf, pick, selectedFields } from "./support";
+
+const CASE_TEXT = ["summary", "notes"] as const;
+
+export function toCase(v: CaseView): Case {
+  return { ...v, summary: v.summary ?? null, notes: v.notes ?? null };
+}
+
+@Resolver(() => Case)
+export class CaseResolver {
+  constructor(
+    private readonly caseService: CaseService,
+    private readonly customerService: CustomerService,
+  ) {}
+
+  @Query(() => Case)
+  async case(@Arg("id", () => ID) id: string, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo) {
+    return toCase(await this.caseService.get(actorOf(ctx), id, pick(selectedFields(info), CASE_TEXT)));
+  }
+
+  @Query(() => CaseConnection)
+  async cases(
+    @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
+    @Arg("filter", () => CaseFilter, { nullable: true }) filter?: CaseFilter,
+    @Arg("first", () => Int, { nullable: true }) first?: number,
+    @Arg("after", () => String, { nullable: true }) after?: string,
+  ) {
+    const wanted = pick(selectedFields(info, ["edges", "node"]), CASE_TEXT);
+    return toConnection(await this.caseService.list(actorOf(ctx), filter ?? {}, { first, after }, wanted), toCase);
+  }
+
+  @Mutation(() => Case, { description: "Record a request or complaint; it is assigned at once and its clocks start" })
+  async openCase(@Arg("input", () => OpenCaseInput) input: OpenCaseInput, @Ctx() ctx: RequestContext) {
+    return toCase(await this.caseService.open(actorOf(ctx), input));
+  }
+
+  @Mutation(() => CaseNote)
+  addCaseNote(@Arg("caseId", () => ID) caseId: string, @Arg("body") body: string, @Ctx() ctx: RequestContext) {
+    return this.caseService.addNote(actorOf(ctx), caseId, body);
+  }
+
+  @Mutation(() => Case)
+  async resolveCase(@Arg("caseId", () => ID) caseId: string, @Arg("resolution") resolution: string, @Ctx() ctx: RequestContext) {
+    return toCase(await this.caseService.resolve(actorOf(ctx), caseId, resolution));
+  }
+
+  @FieldResolver(() => Customer, { nullable: true, description: "Null with an error when the caller may not read this customer" })
+  async customer(@Root() c: Case, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo) {
+    return toCustomer(await this.customerService.get(actorOf(ctx), c.customerId, pick(selectedFields(info), CUSTOMER_PII_FIELDS)));
+  }
+}

@@ -1,0 +1,29 @@
+// Builds the executable schema, handing each resolver class its services (no global container).
+import type { GraphQLSchema } from "graphql";
+import { buildSchema } from "type-graphql";
+import { AuditResolver } from "../resolvers/audit.resolver";
+import { AuthResolver } from "../resolvers/auth.resolver";
+import { CaseResolver } from "../resolvers/case.resolver";
+import { CustomerResolver } from "../resolvers/customer.resolver";
+import type { Services } from "../services";
+
+export async function buildGraphQLSchema(services: Services): Promise<GraphQLSchema> {
+  const instances = new Map<Function, object>([
+    [AuthResolver, new AuthResolver(services.auth)],
+    [CustomerResolver, new CustomerResolver(services.customers, services.cases)],
+    [CaseResolver, new CaseResolver(services.cases, services.customers)],
+    [AuditResolver, new AuditResolver(services.audit)],
+  ]);
+  return buildSchema({
+    resolvers: [AuthResolver, CustomerResolver, CaseResolver, AuditResolver],
+    container: {
+      get(someClass: Function) {
+        const instance = instances.get(someClass);
+        if (!instance) throw new TypeError(`no instance registered for ${someClass.name}`);
+        return instance;
+      },
+    },
+    validate: false,
+    emitSchemaFile: false,
+  });
+}

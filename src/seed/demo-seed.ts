@@ -1,0 +1,164 @@
+// The demo: a team per business line, staff of every role, ~50 customers with history and ~200 cases.
+// Deterministic (seeded PRNG) so that demos and screenshots repeat.
+import { randomUUID } from "node:crypto";
+import type { DataSource } from "typeorm";
+import { DAY_MS, HOUR_MS, type Clock } from "../clock";
+import { hashPassword } from "../crypto";
+import { BUSINESS_LINES, CASE_KINDS, CHANNELS, type BusinessLine, type CaseStatus, type Role } from "../domain/enums";
+import { StaffUserEntity, TeamEntity } from "../entities";
+import type { Services } from "../services";
+import { insertSeedData, type SeedCase, type SeedCustomer } from "../store/seed.store";
+
+export const DEMO_PASSWORD = "custos-demo-password";
+
+const LINE_SLUG: Record<BusinessLine, string> = {
+  PERSONAL_BANKING: "personal",
+  CORPORATE_FINANCE: "corporate",
+  SECURITIES: "securities",
+  INSURANCE: "insurance",
+};
+
+const CATEGORIES: Record<BusinessLine, string[]> = {
+  PERSONAL_BANKING: ["card.dispute", "account.fees", "transfer.delay", "mortgage.terms", "online.access"],
+  CORPORATE_FINANCE: ["loan.covenant", "trade.finance", "cash.management", "fees.billing"],
+  SECURITIES: ["order.execution", "fund.suitability", "statement.error", "margin.call"],
+  INSURANCE: ["claim.delay", "claim.denied", "policy.misselling", "premium.change"],
+};
+
+const FIRST = ["Wei", "Li", "Mei", "Jun", "Anna", "Lukas", "Sofia", "Omar", "Priya", "Kenji", "Elena", "Tomás", "Amara", "Noah", "Yuki", "Ines"];
+const LAST = ["Zhang", "Wang", "Chen", "Müller", "Rossi", "García", "Haddad", "Sharma", "Tanaka", "Novak", "Okafor", "Silva", "Lindqvist"];
+const STREETS = ["Harbour Road", "Nanjing West Road", "Kingsway", "Rue de Rivoli", "Main Street", "Orchard Road", "Via Roma"];
+
+/** mulberry32: small, fast, deterministic; not for anything secret. */
+function prng(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const int = (min: number, max: number) => min + Math.floor(next() * (max - min + 1));
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)];
+  return { next, int, pick };
+}
+
+export interface SeedSummary {
+  staff: number;
+  customers: number;
+  cases: number;
+}
+
+interface StaffSpec {
+  email: string;
+  name: string;
+  role: Role;
+  line: BusinessLine | null;
+}
+
+function staffSpecs(): StaffSpec[] {
+  const specs: StaffSpec[] = [];
+  for (const line of BUSINESS_LINES) {
+    const slug = LINE_SLUG[line];
+    specs.push({ email: `agent.${slug}@demo.custos`, name: `Agent (${slug})`, role: "AGENT", line });
+    specs.push({ email: `agent2.${slug}@demo.custos`, name: `Second agent (${slug})`, role: "AGENT", line });
+    specs.push({ email: `lead.${slug}@demo.custos`, name: `Team lead (${slug})`, role: "TEAM_LEAD", line });
+  }
+  specs.push({ email: "compliance@demo.custos", name: "Compliance officer", role: "COMPLIANCE_OFFICER", line: null });
+  specs.push({ email: "security@demo.custos", name: "Security analyst", role: "SECURITY_ANALYST", line: null });
+  specs.push({ email: "admin@demo.custos", name: "Administrator", role: "ADMIN", line: null });
+  return specs;
+}
+
+/** Seeds the demo. With onlyIfEmpty, does nothing (and returns null) when any staff user exists. */
+export async function seedDemo(
+  ds: DataSource,
+  services: Services,
+  opts: { clock: Clock; onlyIfEmpty: boolean; customers?: number; cases?: number; seed?: number },
+): Promise<SeedSummary | null> {
+  if (opts.onlyIfEmpty && (await ds.getRepository(StaffUserEntity).count()) > 0) return null;
+  const rnd = prng(opts.seed ?? 20261128);
+  const now = opts.clock.now();
+
+  const teams = new Map<BusinessLine, TeamEntity>();
+  for (const line of BUSINESS_LINES) {
+    teams.set(line, await ds.getRepository(TeamEntity).save({ name: `${LINE_SLUG[line]} after-sales`, businessLine: line }));
+  }
+  const agents = new Map<BusinessLine, string[]>();
+  const specs = staffSpecs();
+  for (const spec of specs) {
+    const user = await ds.getRepository(StaffUserEntity).save({
+      email: spec.email,
+      displayName: spec.name,
+      role: spec.role,
+      businessLine: spec.line,
+      teamId: spec.line ? teams.get(spec.line)!.id : null,
+      passwordHash: await hashPassword(DEMO_PASSWORD),
+      active: true,
+    });
+    if (spec.role === "AGENT" && spec.line) agents.set(spec.line, [...(agents.get(spec.line) ?? []), user.id]);
+  }
+
+  const customers: SeedCustomer[] = [];
+  const customerCount = opts.customers ?? 50;
+  for (let i = 0; i < customerCount; i++) {
+    const first = rnd.pick(FIRST);
+    const last = rnd.pick(LAST);
+    const lines = [...new Set([rnd.pick(BUSINESS_LINES), ...(rnd.next() < 0.3 ? [rnd.pick(BUSINESS_LINES)] : [])])];
+    const createdAt = new Date(now.getTime() - rnd.int(200, 900) * DAY_MS);
+    customers.push({
+      pii: {
+        fullName: `${first} ${last}`,
+        nationalId: `ID${String(4100000000 + i * 7919 + rnd.int(0, 999)).padStart(10, "0")}`,
+        phone: `+86 138 ${String(rnd.int(1000, 9999))} ${String(1000 + i).padStart(4, "0")}`,
+        email: `${first}.${last}.${i}@example.com`.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, ""),
+        address: `${rnd.int(1, 400)} ${rnd.pick(STREETS)}, Unit ${rnd.int(1, 60)}`,
+      },
+      businessLines: lines,
+      createdAt,
+      transactions: Array.from({ length: rnd.int(3, 12) }, () => ({
+        businessLine: rnd.pick(lines),
+        occurredAt: new Date(now.getTime() - rnd.int(1, 180) * DAY_MS - rnd.int(0, 23) * HOUR_MS),
+        kind: rnd.pick(["DEPOSIT", "WITHDRAWAL", "TRANSFER", "CARD_PAYMENT", "FEE", "PREMIUM", "TRADE"]),
+        amountMinor: rnd.int(500, 2_500_000),
+        currency: "CNY",
+        description: rnd.pick(["Branch deposit", "Card payment", "Standing order", "Monthly fee", "Policy premium", "Equity trade"]),
+      })),
+    });
+  }
+
+  const cases: SeedCase[] = [];
+  const caseCount = opts.cases ?? 200;
+  const statuses: CaseStatus[] = ["NEW", "ASSIGNED", "IN_PROGRESS", "AWAITING_CUSTOMER", "ESCALATED", "RESOLVED", "RESOLVED", "CLOSED", "CLOSED", "CLOSED"];
+  for (let i = 0; i < caseCount; i++) {
+    const customerIndex = rnd.int(0, customers.length - 1);
+    const line = rnd.pick(customers[customerIndex].businessLines);
+    const status = rnd.pick(statuses);
+    const receivedAt = new Date(now.getTime() - rnd.int(1, 120) * DAY_MS - rnd.int(0, 23) * HOUR_MS);
+    const responded = status !== "NEW" && status !== "ASSIGNED" ? new Date(receivedAt.getTime() + rnd.int(1, 60) * HOUR_MS) : null;
+    const resolved = status === "RESOLVED" || status === "CLOSED" ? new Date(receivedAt.getTime() + rnd.int(12, 400) * HOUR_MS) : null;
+    const closed = status === "CLOSED" && resolved ? new Date(resolved.getTime() + rnd.int(1, 7) * DAY_MS) : null;
+    const kind = rnd.pick(CASE_KINDS);
+    cases.push({
+      customerIndex,
+      channel: kind === "COMPLAINT" && rnd.next() < 0.1 ? "REGULATOR_REFERRAL" : rnd.pick(CHANNELS.filter((c) => c !== "REGULATOR_REFERRAL")),
+      kind,
+      category: rnd.pick(CATEGORIES[line]),
+      complexity: rnd.next() < 0.35 ? "COMPLEX" : "COMMON",
+      businessLine: line,
+      teamId: teams.get(line)!.id,
+      assigneeId: status === "NEW" ? null : rnd.pick(agents.get(line)!),
+      status,
+      receivedAt,
+      firstRespondedAt: responded,
+      resolvedAt: resolved,
+      closedAt: closed,
+      summary: `${customers[customerIndex].pii.fullName} reports a problem (${rnd.pick(CATEGORIES[line])}); reachable at ${customers[customerIndex].pii.phone}.`,
+    });
+  }
+
+  const actor = { principal: null, ability: null, meta: { requestId: `seed-${randomUUID()}`, operation: "seed", clientAddress: null, purpose: "demo-seed" } };
+  await services.store.run(actor, { action: "seed", resourceType: "database" }, (uow) => insertSeedData(uow, services.cipher, customers, cases));
+  return { staff: specs.length, customers: customers.length, cases: cases.length };
+}

@@ -1,0 +1,82 @@
+// The audit log's readers: compliance and security query the trail and verify the chain; each query is
+// itself recorded.
+import type { SealedAuditEvent } from "../audit/core";
+import { AUDIT_SELECT, rowToSealedEvent, type AuditEventRow } from "../audit/append";
+import { verifyStoredChain, type StoredChainReport } from "../audit/verify-store";
+import { forbidden } from "../errors";
+import type { AuditActor, AuditedStore, UnitOfWork } from "../store/audited-store";
+import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from "../store/paging";
+import { isUuid, requireActor } from "../store/store-support";
+
+export interface AuditTrailFilter {
+  resourceType?: string | null;
+  resourceId?: string | null;
+  actorId?: string | null;
+  action?: string | null;
+  from?: Date | null;
+  to?: Date | null;
+}
+
+function assertMayRead(uow: UnitOfWork, action: string): void {
+  const { ability } = requireActor(uow);
+  if (!ability.can("read", "AuditEvent")) {
+    uow.recordAttempt({ action, resourceType: "audit", resourceId: null, outcome: "DENIED" });
+    throw forbidden();
+  }
+}
+
+export class AuditService {
+  constructor(private readonly store: AuditedStore) {}
+
+  trail(actor: AuditActor, filter: AuditTrailFilter, page: PageRequest): Promise<Page<SealedAuditEvent>> {
+    return this.store.run(actor, null, async (uow) => {
+      assertMayRead(uow, "audit.query");
+      const size = pageSize(page.first);
+      const after = decodeCursor(page.after, "number");
+      const where: string[] = [];
+      const params: unknown[] = [];
+      const add = (sql: string, value: unknown) => {
+        params.push(value);
+        where.push(sql.replace("?", `$${params.length}`));
+      };
+      if (filter.resourceType) add("resource_type = ?", filter.resourceType);
+      if (filter.resourceId) add("resource_id = ?", filter.resourceId);
+      // A malformed actor id matches nothing rather than raising a cast error.
+      if (filter.actorId) add("actor_id = ?", isUuid(filter.actorId) ? filter.actorId : null);
+      if (filter.action) add("action = ?", filter.action);
+      if (filter.from) add("occurred_at >= ?", filter.from);
+      if (filter.to) add("occurred_at < ?", filter.to);
+      const condition = where.length ? `WHERE ${where.join(" AND ")}` : "";
+      const [{ count }] = await uow.em.query(`SELECT count(*)::int AS count FROM audit_event ${condition}`, params);
+      const pageCondition = after ? `${condition ? `${condition} AND` : "WHERE"} seq > $${params.length + 1}` : condition;
+      const rows: AuditEventRow[] = await uow.em.query(
+        `${AUDIT_SELECT} ${pageCondition} ORDER BY seq LIMIT ${size + 1}`,
+        after ? [...params, after[0]] : params,
+      );
+      uow.record({
+        action: "audit.query",
+        resourceType: "audit",
+        resourceId: null,
+        outcome: "SUCCESS",
+        fields: Object.entries(filter).filter(([, v]) => v !== null && v !== undefined).map(([k]) => k),
+        details: { returned: Math.min(rows.length, size) },
+      });
+      return toPage(rows, size, count, rowToSealedEvent, (r) => [Number(r.seq), ""]);
+    });
+  }
+
+  verify(actor: AuditActor): Promise<StoredChainReport> {
+    return this.store.run(actor, null, async (uow) => {
+      assertMayRead(uow, "audit.verify");
+      const report = await verifyStoredChain(uow.em);
+      uow.record({
+        action: "audit.verify",
+        resourceType: "audit",
+        resourceId: null,
+        outcome: "SUCCESS",
+        details: { ok: report.ok, checked: report.checked, firstBadSeq: report.firstBadSeq },
+      });
+      return report;
+    });
+  }
+}

@@ -1,0 +1,60 @@
+// Case use cases: validation of input, then one unit of work through the audited store.
+import { badInput } from "../errors";
+import type { AuditActor, AuditedStore } from "../store/audited-store";
+import {
+  addCaseNote,
+  listCases,
+  openCase,
+  readCase,
+  resolveCase,
+  type CaseFilter,
+  type CaseTextField,
+  type OpenCaseInput,
+} from "../store/case.store";
+import type { CustomerCipher } from "../store/customer-cipher";
+import type { PageRequest } from "../store/paging";
+
+function text(field: string, value: string, max: number): string {
+  const trimmed = value.trim();
+  if (trimmed.length === 0) throw badInput(`${field} is required`, field);
+  if (trimmed.length > max) throw badInput(`${field} must be at most ${max} characters`, field);
+  return trimmed;
+}
+
+const CATEGORY = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
+
+export class CaseService {
+  constructor(
+    private readonly store: AuditedStore,
+    private readonly cipher: CustomerCipher,
+  ) {}
+
+  get(actor: AuditActor, id: string, wanted: readonly CaseTextField[]) {
+    return this.store.run(actor, null, (uow) => readCase(uow, this.cipher, id, wanted));
+  }
+
+  list(actor: AuditActor, filter: CaseFilter, page: PageRequest, wanted: readonly CaseTextField[]) {
+    return this.store.run(actor, null, (uow) => listCases(uow, this.cipher, filter, page, wanted));
+  }
+
+  open(actor: AuditActor, input: OpenCaseInput) {
+    const category = input.category.trim().toLowerCase();
+    if (!CATEGORY.test(category)) throw badInput("category must be a code of lower-case letters, digits, '.', '_' or '-'", "category");
+    const clean = { ...input, category, summary: text("summary", input.summary, 4000) };
+    return this.store.run(actor, { action: "case.open", resourceType: "case" }, (uow) => openCase(uow, this.cipher, clean));
+  }
+
+  addNote(actor: AuditActor, caseId: string, body: string) {
+    const clean = text("body", body, 8000);
+    return this.store.run(actor, { action: "case.note.add", resourceType: "case", resourceId: caseId }, (uow) =>
+      addCaseNote(uow, this.cipher, caseId, clean),
+    );
+  }
+
+  resolve(actor: AuditActor, caseId: string, resolution: string) {
+    const clean = text("resolution", resolution, 8000);
+    return this.store.run(actor, { action: "case.resolve", resourceType: "case", resourceId: caseId }, (uow) =>
+      resolveCase(uow, this.cipher, caseId, clean),
+    );
+  }
+}
