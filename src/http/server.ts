@@ -82,7 +82,6 @@ export async function startHttpServer(
     schema,
     introspection: opts.introspection,
     includeStacktraceInErrorResponses: false,
-    status400ForVariableCoercionErrors: true,
     csrfPrevention: true,
     formatError: createFormatError((error, formatted) => {
       logger.error({ err: describe((error as { originalError?: unknown })?.originalError ?? error), path: formatted.path }, "internal error");

@@ -9,6 +9,7 @@ import { AuditService } from "./audit.service";
 import { AuthService, type TokenSettings } from "./auth.service";
 import { CaseService } from "./case.service";
 import { CustomerService } from "./customer.service";
+import { StaffService } from "./staff.service";
 
 export interface Services {
   store: AuditedStore;
@@ -17,6 +18,7 @@ export interface Services {
   customers: CustomerService;
   cases: CaseService;
   audit: AuditService;
+  staff: StaffService;
 }
 
 export async function createServices(deps: {
@@ -52,6 +54,7 @@ export async function createServices(deps: {
     customers: new CustomerService(store, cipher),
     cases: new CaseService(store, cipher),
     audit: new AuditService(store),
+    staff: new StaffService(store, passwordParams),
   };
 }
 

@@ -1,0 +1,121 @@
+// One way for integration tests to get a running Custos: a fresh migrated database (cloned from a
+// template built once per run), fresh keys, a manual clock, a real HTTP server on a free port.
+import "reflect-metadata";
+import { createHash } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { Client } from "pg";
+import { ManualClock } from "../../src/clock";
+import { loadConfig } from "../../src/config";
+import { DEFAULT_PASSWORD_PARAMS } from "../../src/crypto";
+import { createDataSource, MIGRATIONS, runMigrations } from "../../src/db/data-source";
+import type { BusinessLine, Role } from "../../src/domain/enums";
+import { startCustos, type Custos } from "../../src/main";
+import { createTestDatabase, ensureTemplate } from "./database";
+import pino from "pino";
+
+export interface GraphQLResponse<T = Record<string, any>> {
+  status: number;
+  headers: Headers;
+  data: T | null;
+  errors: Array<{ message: string; path?: string[]; extensions?: { code?: string; [k: string]: unknown } }> | undefined;
+}
+
+export interface StaffLogin {
+  id: string;
+  email: string;
+  password: string;
+  role: Role;
+  businessLine: BusinessLine | null;
+  token: string;
+}
+
+export interface TestServer {
+  url: string;
+  clock: ManualClock;
+  custos: Custos;
+  databaseUrl: string;
+  /** Posts a GraphQL operation; `token` becomes a bearer header. */
+  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, opts?: { token?: string; headers?: Record<string, string> }): Promise<GraphQLResponse<T>>;
+  /** Creates a staff user through the real service and logs them in over HTTP. */
+  staff(role: Role, businessLine?: BusinessLine | null): Promise<StaffLogin>;
+  /** A superuser connection to this test's database, for tampering and raw-table checks. */
+  sql<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
+  stop(): Promise<void>;
+}
+
+const MIGRATION_FINGERPRINT = createHash("sha256").update(MIGRATIONS.map((m) => m.name).join(",")).digest("hex").slice(0, 16);
+
+function migratedTemplate(): Promise<string> {
+  return ensureTemplate({
+    name: "custos",
+    fingerprint: MIGRATION_FINGERPRINT,
+    build: async (url) => {
+      const ds = createDataSource(url, { poolSize: 1 });
+      await ds.initialize();
+      try {
+        await runMigrations(ds);
+      } finally {
+        await ds.destroy();
+      }
+    },
+  });
+}
+
+let staffCounter = 0;
+
+export async function createTestServer(opts: { clock?: ManualClock; logger?: pino.Logger } = {}): Promise<TestServer> {
+  const db = await createTestDatabase({ template: await migratedTemplate() });
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), "custos-test-"));
+  const clock = opts.clock ?? new ManualClock();
+  const config = loadConfig({ NODE_ENV: "test", DATABASE_URL: db.url, CUSTOS_DATA_DIR: dataDir, PORT: "0", CUSTOS_SEED_DEMO: "false" });
+  const custos = await startCustos(config, { clock, logger: opts.logger ?? pino({ level: "silent" }), passwordParams: DEFAULT_PASSWORD_PARAMS });
+  const admin = new Client({ connectionString: db.url });
+  await admin.connect();
+
+  const gql: TestServer["gql"] = async (query, variables, o = {}) => {
+    const res = await fetch(custos.url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
+        ...(o.headers ?? {}),
+      },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await res.json()) as { data?: any; errors?: GraphQLResponse["errors"] };
+    return { status: res.status, headers: res.headers, data: body.data ?? null, errors: body.errors };
+  };
+
+  const staff: TestServer["staff"] = async (role, businessLine = null) => {
+    const email = `${role.toLowerCase()}.${++staffCounter}.${process.pid}@test.custos`;
+    const password = `correct horse battery ${staffCounter}`;
+    const actor = { principal: null, ability: null, meta: { requestId: `test-setup-${staffCounter}`, operation: "test-setup", clientAddress: null, purpose: null } };
+    const user = await custos.services.staff.add(actor, { email, role, businessLine, password });
+    const res = await gql<{ login: { accessToken: string } }>(
+      `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }`,
+      { e: email, p: password },
+    );
+    if (!res.data) throw new Error(`login of test user failed: ${JSON.stringify(res.errors)}`);
+    return { id: user.id, email, password, role, businessLine, token: res.data.login.accessToken };
+  };
+
+  let stopped: Promise<void> | null = null;
+  return {
+    url: custos.url,
+    clock,
+    custos,
+    databaseUrl: db.url,
+    gql,
+    staff,
+    sql: async (text, params) => (await admin.query(text, params)).rows,
+    stop: () =>
+      (stopped ??= (async () => {
+        await admin.end();
+        await custos.stop();
+        await db.drop();
+        await rm(dataDir, { recursive: true, force: true });
+      })()),
+  };
+}
