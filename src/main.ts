@@ -54,14 +54,23 @@ export async function loadKeys(config: Config, logger: Logger): Promise<LocalKey
   return new LocalKeyProvider(material);
 }
 
-export async function startCustos(config: Config, opts: StartOptions = {}): Promise<Custos> {
+/** Database, migrations, keys and services: everything but HTTP (the CLI's commands use this too). */
+export interface CustosCore {
+  config: Config;
+  databaseUrl: string;
+  ds: DataSource;
+  services: Services;
+  logger: Logger;
+  clock: Clock;
+  close(): Promise<void>;
+}
+
+export async function openCore(config: Config, opts: StartOptions = {}): Promise<CustosCore> {
   const logger = opts.logger ?? createLogger(config);
   const clock = opts.clock ?? systemClock;
   const { url: databaseUrl, embedded } = await openDatabase(config, logger);
   const ds = createDataSource(databaseUrl);
-  let server: Awaited<ReturnType<typeof startHttpServer>> | null = null;
-  const stopAll = async () => {
-    await server?.stop();
+  const close = async () => {
     if (ds.isInitialized) await ds.destroy();
     await embedded?.stop();
   };
@@ -78,6 +87,22 @@ export async function startCustos(config: Config, opts: StartOptions = {}): Prom
       tokens: { issuer: config.tokenIssuer, audience: config.tokenAudience, ttlSeconds: config.accessTokenTtlSeconds },
       passwordParams: opts.passwordParams,
     });
+    return { config, databaseUrl, ds, services, logger, clock, close };
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw error;
+  }
+}
+
+export async function startCustos(config: Config, opts: StartOptions = {}): Promise<Custos> {
+  const core = await openCore(config, opts);
+  const { ds, services, logger, clock } = core;
+  let server: Awaited<ReturnType<typeof startHttpServer>> | null = null;
+  const stopAll = async () => {
+    await server?.stop();
+    await core.close();
+  };
+  try {
     const seeded = config.seedDemo ? await seedDemo(ds, services, { clock, onlyIfEmpty: true }) : null;
     const schema = await buildGraphQLSchema(services);
     server = await startHttpServer(
@@ -87,7 +112,7 @@ export async function startCustos(config: Config, opts: StartOptions = {}): Prom
     logger.info({ url: server.url }, "custos is serving");
     if (opts.banner) printBanner(server.url, seeded !== null, config);
     let stopping: Promise<void> | null = null;
-    return { config, url: server.url, databaseUrl, ds, services, logger, stop: () => (stopping ??= stopAll()) };
+    return { config, url: server.url, databaseUrl: core.databaseUrl, ds, services, logger, stop: () => (stopping ??= stopAll()) };
   } catch (error) {
     await stopAll().catch(() => undefined);
     throw error;

@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+// Command line: serve, migrate, seed, verify, user add. Exit codes: 0 done, 1 failed check, 2 bad usage.
+import "reflect-metadata";
+import { randomUUID } from "node:crypto";
+import { parseArgs } from "node:util";
+import { ConfigError, loadConfig, type Config } from "./config";
+import { verifyStoredChain } from "./audit/verify-store";
+import { BUSINESS_LINES, ROLES } from "./domain/enums";
+import { CustosError } from "./errors";
+import { openCore, serve, type CustosCore } from "./main";
+import { seedDemo } from "./seed/demo-seed";
+import type { AuditActor } from "./store/audited-store";
+
+const USAGE = `Usage: custos <command> [options]
+
+Commands:
+  serve                         run the GraphQL API (same as npm start)
+  migrate                       apply pending database migrations
+  seed                          seed the demo data set into an empty database
+  verify                        verify the audit hash chain; exit 1 naming the first bad seq
+  user add --email E --role R [--business-line L] [--name N]
+                                create a staff user; the password is read from standard input
+  help                          show this text
+
+Roles: ${ROLES.join(", ")}
+Business lines: ${BUSINESS_LINES.join(", ")}
+Configuration comes from the environment (see README: DATABASE_URL, CUSTOS_DATA_DIR, ...).`;
+
+class UsageError extends Error {}
+
+function cliActor(command: string): AuditActor {
+  return { principal: null, ability: null, meta: { requestId: `cli-${randomUUID()}`, operation: `cli.${command}`, clientAddress: null, purpose: null } };
+}
+
+async function withCore<T>(config: Config, fn: (core: CustosCore) => Promise<T>): Promise<T> {
+  const core = await openCore(config, {});
+  try {
+    return await fn(core);
+  } finally {
+    await core.close();
+  }
+}
+
+async function readPassword(): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write("Password (input is visible; pipe it in to avoid that): ");
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString("utf8");
+  // Only the line ending is stripped: spaces inside or around a password are part of it.
+  return text.replace(/\r?\n$/, "");
+}
+
+async function verify(config: Config): Promise<number> {
+  return withCore(config, async (core) => {
+    const tty = process.stderr.isTTY;
+    let lastShown = 0;
+    const report = await verifyStoredChain(core.ds, (checked, total) => {
+      if (tty && checked - lastShown >= 50_000) {
+        lastShown = checked;
+        process.stderr.write(`\rverified ${checked.toLocaleString("en")} / ${total.toLocaleString("en")} events`);
+      }
+    });
+    if (tty && lastShown) process.stderr.write("\n");
+    await core.services.store.recordStandalone(cliActor("verify"), [
+      {
+        action: "audit.verify",
+        resourceType: "audit",
+        resourceId: null,
+        outcome: "SUCCESS",
+        details: { ok: report.ok, checked: report.checked, firstBadSeq: report.firstBadSeq },
+      },
+    ]);
+    if (report.ok) {
+      process.stdout.write(`audit chain intact: ${report.checked} events verified\n`);
+      return 0;
+    }
+    process.stdout.write(`audit chain BROKEN at seq ${report.firstBadSeq} (${report.reason}): ${report.message}\n`);
+    return 1;
+  });
+}
+
+async function userAdd(config: Config, argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { email: { type: "string" }, role: { type: "string" }, "business-line": { type: "string" }, name: { type: "string" } },
+    strict: true,
+  });
+  if (!values.email || !values.role) throw new UsageError("user add needs --email and --role");
+  const password = await readPassword();
+  return withCore(config, async (core) => {
+    const user = await core.services.staff.add(cliActor("user.add"), {
+      email: values.email!,
+      role: values.role!,
+      businessLine: values["business-line"] ?? null,
+      displayName: values.name,
+      password,
+    });
+    process.stdout.write(`created ${user.role} ${user.email}${user.businessLine ? ` (${user.businessLine})` : ""} id=${user.id}\n`);
+    return 0;
+  });
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === "help" || command === "--help" || command === "-h") {
+    process.stdout.write(`${USAGE}\n`);
+    return command ? 0 : 2;
+  }
+  const config = loadConfig();
+  switch (command) {
+    case "serve":
+      await serve(config);
+      return -1; // keeps running until a signal
+    case "migrate":
+      return withCore(config, async () => {
+        process.stdout.write("migrations are up to date\n");
+        return 0;
+      });
+    case "seed":
+      return withCore(config, async (core) => {
+        const summary = await seedDemo(core.ds, core.services, { clock: core.clock, onlyIfEmpty: true });
+        process.stdout.write(
+          summary
+            ? `seeded ${summary.staff} staff, ${summary.customers} customers, ${summary.cases} cases\n`
+            : "the database already has staff users: nothing seeded\n",
+        );
+        return 0;
+      });
+    case "verify":
+      return verify(config);
+    case "user":
+      if (rest[0] !== "add") throw new UsageError("unknown user command (try: user add)");
+      return userAdd(config, rest.slice(1));
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2)).then(
+    (code) => {
+      if (code >= 0) process.exit(code);
+    },
+    (error: unknown) => {
+      if (error instanceof UsageError || (error as { code?: string })?.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+        process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
+        process.exit(2);
+      }
+      if (error instanceof ConfigError || error instanceof CustosError) {
+        process.stderr.write(`custos: ${error.message}\n`);
+        process.exit(error instanceof CustosError && error.code === "BAD_USER_INPUT" ? 2 : 1);
+      }
+      process.stderr.write(`custos: failed: ${(error as Error)?.name ?? "error"}: ${(error as Error)?.message ?? String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}
