@@ -7,7 +7,7 @@ import { systemClock, type Clock } from "./clock";
 import { loadConfig, type Config } from "./config";
 import { LocalKeyProvider, loadOrCreateKeyFile, type PasswordParams } from "./crypto";
 import { createDataSource, runMigrations } from "./db/data-source";
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "./db/embedded-postgres";
+import { leaveSignalsToCaller, startEmbeddedPostgres, type EmbeddedPostgresHandle } from "./db/embedded-postgres";
 import { startHttpServer } from "./http/server";
 import { buildGraphQLSchema } from "./schema/build-schema";
 import { seedDemo } from "./seed/demo-seed";
@@ -141,6 +141,8 @@ function printBanner(url: string, seededNow: boolean, config: Config): void {
 /** Runs the server until SIGINT/SIGTERM, then shuts everything down, embedded database included. */
 export async function serve(config: Config = loadConfig()): Promise<void> {
   const custos = await startCustos(config, { banner: true });
+  // We drain HTTP first and then stop the embedded database ourselves.
+  if (!config.databaseUrl) await leaveSignalsToCaller();
   let signalled = false;
   const shutdown = (signal: string) => {
     if (signalled) return;

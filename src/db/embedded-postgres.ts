@@ -98,7 +98,14 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     log(`embedded-postgres: initdb of ${clusterDir} took ${Date.now() - t0} ms`);
   }
 
-  await clearStaleServer(clusterDir, log);
+  const running = clearStaleServer(clusterDir, log);
+  if (running) {
+    // Another live Custos process (e.g. `npm start` while `npx custos verify` runs) owns this server:
+    // use it, and leave stopping it to its owner.
+    log(`embedded-postgres: attaching to the server (PID ${running.pid}) owned by a live process`);
+    const url = `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${running.port}/${DATABASE}`;
+    return { url, stop: async () => undefined };
+  }
   await assertPortFree(port);
 
   // The package's private child handle: see the 'exit' handler below for why it is touched.
@@ -243,22 +250,21 @@ function readOrCreatePassword(file: string, initialised: boolean, clusterDir: st
  * the next start would then exit at once ("lock file already exists") and the package reject with undefined.
  * Shut such a leftover down cleanly, or drop a pid file whose process is gone.
  */
-async function clearStaleServer(clusterDir: string, log: (msg: string) => void): Promise<void> {
+function clearStaleServer(clusterDir: string, log: (msg: string) => void): { pid: number; port: number } | null {
   const pidFile = path.join(clusterDir, "postmaster.pid");
-  if (!fs.existsSync(pidFile)) return;
-  const firstLine = fs.readFileSync(pidFile, "utf8").split("\n")[0] ?? "";
+  if (!fs.existsSync(pidFile)) return null;
+  const lines = fs.readFileSync(pidFile, "utf8").split("\n");
+  const firstLine = lines[0] ?? "";
   const pid = Number.parseInt(firstLine, 10);
-  if (!(pid > 0) || !isAlive(pid)) {
-    log(`embedded-postgres: removing stale ${pidFile} (PID ${firstLine} is not running)`);
+  // A recycled PID (now an unrelated process) means the server that wrote the file is gone too.
+  const gone = !(pid > 0) || !isAlive(pid) ? "is not running" : isPostmasterFor(pid, clusterDir) ? null : "is unrelated";
+  if (gone) {
+    log(`embedded-postgres: removing stale ${pidFile} (PID ${firstLine} ${gone})`);
     fs.rmSync(pidFile, { force: true });
-    return;
+    return null;
   }
-  if (!isPostmasterFor(pid, clusterDir)) {
-    // The PID was recycled by an unrelated process; the server that wrote the file is gone.
-    log(`embedded-postgres: removing stale ${pidFile} (PID ${pid} is now an unrelated process)`);
-    fs.rmSync(pidFile, { force: true });
-    return;
-  }
+  const port = Number.parseInt(lines[3] ?? "", 10);
+  if (hasLiveNodeAncestor(pid) && port > 0) return { pid, port };
   log(`embedded-postgres: a leftover server (PID ${pid}) is running on ${clusterDir}; requesting fast shutdown`);
   // SIGINT is PostgreSQL's "fast" shutdown — exactly what `pg_ctl stop -m fast` sends. Never SIGKILL:
   // that would leave shared memory and force crash recovery on the next start.
@@ -267,22 +273,60 @@ async function clearStaleServer(clusterDir: string, log: (msg: string) => void):
   } catch {
     // ESRCH: it exited on its own meanwhile — the wait below then ends at once.
   }
-  const deadline = Date.now() + STALE_SHUTDOWN_TIMEOUT_MS;
-  while (isAlive(pid)) {
-    if (Date.now() > deadline) {
-      throw new Error(
-        `A leftover PostgreSQL server (PID ${pid}) on ${clusterDir} did not shut down within ` +
-          `${STALE_SHUTDOWN_TIMEOUT_MS / 1000} s of a fast-shutdown request. Stop it (kill -INT ${pid}) and retry.`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 50));
+  // Blocking is fine here: nothing is served yet, and a fast shutdown takes ~0.1 s.
+  if (!waitForExitSync(pid, STALE_SHUTDOWN_TIMEOUT_MS)) {
+    throw new Error(
+      `A leftover PostgreSQL server (PID ${pid}) on ${clusterDir} did not shut down within ` +
+        `${STALE_SHUTDOWN_TIMEOUT_MS / 1000} s of a fast-shutdown request. Stop it (kill -INT ${pid}) and retry.`,
+    );
   }
   // A clean shutdown removes the file itself; only a crash on the way out leaves it behind.
   fs.rmSync(pidFile, { force: true });
   log(`embedded-postgres: leftover server (PID ${pid}) stopped`);
+  return null;
 }
 
-/** For 'exit' handlers, which cannot await: polls with a blocking sleep. True if the process is gone. */
+/**
+ * True if a node process is among the server's ancestors: the process that started it is alive and will
+ * stop it. After a SIGKILL of that process the server (or the `su` wrapping it) is re-parented to init,
+ * and no node ancestor remains: that is the stale case.
+ */
+function hasLiveNodeAncestor(pid: number): boolean {
+  let current = pid;
+  for (let depth = 0; depth < 8; depth++) {
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${current}/stat`, "utf8");
+    } catch {
+      return false;
+    }
+    const ppid = Number.parseInt(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1] ?? "", 10);
+    if (!(ppid > 1)) return false;
+    try {
+      const argv0 = fs.readFileSync(`/proc/${ppid}/cmdline`, "utf8").split("\0")[0] ?? "";
+      if (path.basename(argv0) === "node" || path.basename(argv0).startsWith("node")) return true;
+    } catch {
+      return false;
+    }
+    current = ppid;
+  }
+  return false;
+}
+
+/**
+ * The package stops its servers and exits on SIGINT/SIGTERM. A server process that drains HTTP first and
+ * stops the database itself (src/main.ts) calls this so the two shutdowns do not race.
+ */
+export async function leaveSignalsToCaller(): Promise<void> {
+  await loadPackage();
+  const hook = createRequire(require.resolve("embedded-postgres"))("async-exit-hook") as {
+    hookedEvents(): string[];
+    unhookEvent(event: string): void;
+  };
+  for (const event of ["SIGINT", "SIGTERM"]) if (hook.hookedEvents().includes(event)) hook.unhookEvent(event);
+}
+
+/** Polls with a blocking sleep (usable in 'exit' handlers, which cannot await). True if the process is gone. */
 function waitForExitSync(pid: number, timeoutMs: number): boolean {
   const deadline = Date.now() + timeoutMs;
   while (isAlive(pid)) {

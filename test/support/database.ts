@@ -19,6 +19,8 @@ export interface TemplateSpec {
   fingerprint: string;
   /** Fills the freshly created, empty template database; must close all its connections before resolving. */
   build: (url: string) => Promise<void>;
+  /** Defaults to inject("adminDatabaseUrl"); pass it when calling from globalSetup, where inject is unavailable. */
+  adminUrl?: string;
 }
 
 const TEMPLATE_PREFIX = "custos_tpl_";
@@ -27,10 +29,11 @@ const LOCK_BUILD = 0x43555354; // held exclusively while any worker builds or pr
 const LOCK_IN_USE = 0x43555355; // (ns, hashtext(template)) held shared by every process that clones it
 
 /** Creates an empty database (or a clone of `template`, a name returned by ensureTemplate). */
-export async function createTestDatabase(opts: { template?: string } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(opts: { template?: string; adminUrl?: string } = {}): Promise<TestDatabase> {
+  const admin = opts.adminUrl ?? inject("adminDatabaseUrl");
   const name = `custos_t_${randomBytes(8).toString("hex")}`;
   const from = opts.template ? ` TEMPLATE ${quoteIdent(opts.template)}` : "";
-  await withAdmin(async (c) => {
+  await withAdmin(admin, async (c) => {
     // With fsync off (the embedded test server) FILE_COPY's checkpoint is nearly free and cloning is ~5x
     // faster (≈20 vs ≈110 ms here); with fsync on, PostgreSQL's default WAL_LOG is the faster one.
     const fsyncOff = (await c.query("SELECT current_setting('fsync') = 'off' AS off")).rows[0]?.off === true;
@@ -39,9 +42,9 @@ export async function createTestDatabase(opts: { template?: string } = {}): Prom
   let dropping: Promise<void> | undefined;
   return {
     name,
-    url: withDatabase(adminUrl(), name),
+    url: withDatabase(admin, name),
     drop: () =>
-      (dropping ??= withAdmin(async (c) => {
+      (dropping ??= withAdmin(admin, async (c) => {
         // FORCE: a test that leaked a connection (or a pool still closing) must not make cleanup fail.
         await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
       })),
@@ -68,7 +71,8 @@ export function ensureTemplate(spec: TemplateSpec): Promise<string> {
   const dbName = `${TEMPLATE_PREFIX}${spec.name}_${fp}`;
   let ready = templates.get(dbName);
   if (!ready) {
-    ready = buildQueue.then(() => buildOnce(dbName, `${TEMPLATE_PREFIX}${spec.name}_`, spec.build));
+    const admin = spec.adminUrl ?? inject("adminDatabaseUrl");
+    ready = buildQueue.then(() => buildOnce(admin, dbName, `${TEMPLATE_PREFIX}${spec.name}_`, spec.build));
     buildQueue = ready.catch(() => undefined);
     templates.set(dbName, ready);
     ready.catch(() => templates.delete(dbName)); // let a later call retry after a failed build
@@ -76,8 +80,8 @@ export function ensureTemplate(spec: TemplateSpec): Promise<string> {
   return ready;
 }
 
-async function buildOnce(dbName: string, familyPrefix: string, build: TemplateSpec["build"]): Promise<string> {
-  const session = await lockSession();
+async function buildOnce(admin: string, dbName: string, family: string, build: TemplateSpec["build"]) {
+  const session = await lockSession(admin);
   const q = quoteIdent(dbName);
   session.socket.ref(); // keep the process alive while we wait on the lock or a query
   try {
@@ -91,7 +95,7 @@ async function buildOnce(dbName: string, familyPrefix: string, build: TemplateSp
         if (found.rows[0]) await session.client.query(`DROP DATABASE ${q} WITH (FORCE)`); // half-built
         await session.client.query(`CREATE DATABASE ${q}`);
         try {
-          await build(withDatabase(adminUrl(), dbName));
+          await build(withDatabase(admin, dbName));
           // Cloning refuses a template with open sessions; a build that forgot to close one must not
           // break every later CREATE DATABASE … TEMPLATE.
           await session.client.query(
@@ -106,7 +110,7 @@ async function buildOnce(dbName: string, familyPrefix: string, build: TemplateSp
       }
       // Taken before the build lock is released, so no pruner can slip in between "exists" and "in use".
       await session.client.query("SELECT pg_advisory_lock_shared($1, hashtext($2))", [LOCK_IN_USE, dbName]);
-      await pruneStaleTemplates(session.client, dbName, familyPrefix);
+      await pruneStaleTemplates(session.client, dbName, family);
     } finally {
       await session.client.query("SELECT pg_advisory_unlock($1, 0)", [LOCK_BUILD]);
     }
@@ -142,12 +146,8 @@ async function pruneStaleTemplates(client: Client, keep: string, familyPrefix: s
   }
 }
 
-function adminUrl(): string {
-  return inject("adminDatabaseUrl");
-}
-
-async function withAdmin<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: adminUrl() });
+async function withAdmin<T>(admin: string, fn: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: admin });
   await client.connect();
   try {
     return await fn(client);
@@ -161,10 +161,12 @@ async function withAdmin<T>(fn: (client: Client) => Promise<T>): Promise<T> {
  * session, and the shared "in use" locks must outlive any single test. Note advisory locks are scoped to
  * a database, so runs only see each other's locks when their admin URLs name the same database.
  */
-let lockSessionPromise: Promise<{ client: Client; socket: Socket }> | undefined;
-function lockSession(): Promise<{ client: Client; socket: Socket }> {
-  lockSessionPromise ??= (async () => {
-    const client = new Client({ connectionString: adminUrl() });
+const lockSessions = new Map<string, Promise<{ client: Client; socket: Socket }>>();
+function lockSession(admin: string): Promise<{ client: Client; socket: Socket }> {
+  let session = lockSessions.get(admin);
+  if (session) return session;
+  session = (async () => {
+    const client = new Client({ connectionString: admin });
     // The embedded server is stopped at teardown while this session may still be open: not an error.
     client.on("error", () => undefined);
     await client.connect();
@@ -173,6 +175,7 @@ function lockSession(): Promise<{ client: Client; socket: Socket }> {
     socket.unref();
     return { client, socket };
   })();
-  lockSessionPromise.catch(() => (lockSessionPromise = undefined));
-  return lockSessionPromise;
+  lockSessions.set(admin, session);
+  session.catch(() => lockSessions.delete(admin));
+  return session;
 }
