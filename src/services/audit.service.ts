@@ -3,7 +3,7 @@
 import type { SealedAuditEvent } from "../audit/core";
 import { AUDIT_SELECT, rowToSealedEvent, type AuditEventRow } from "../audit/append";
 import { verifyStoredChain, type StoredChainReport } from "../audit/verify-store";
-import { forbidden } from "../errors";
+import { badInput, forbidden } from "../errors";
 import type { AuditActor, AuditedStore, UnitOfWork } from "../store/audited-store";
 import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from "../store/paging";
 import { isUuid, requireActor } from "../store/store-support";
@@ -29,6 +29,12 @@ export class AuditService {
   constructor(private readonly store: AuditedStore) {}
 
   trail(actor: AuditActor, filter: AuditTrailFilter, page: PageRequest): Promise<Page<SealedAuditEvent>> {
+    for (const key of ["resourceType", "resourceId", "actorId", "action"] as const) {
+      const value = filter[key];
+      if (typeof value === "string" && (value.length > 200 || /[\u0000-\u001f\u007f]/.test(value))) {
+        throw badInput(`${key} must be at most 200 printable characters`, key);
+      }
+    }
     return this.store.run(actor, null, async (uow) => {
       assertMayRead(uow, "audit.query");
       const size = pageSize(page.first);

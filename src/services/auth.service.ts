@@ -38,7 +38,9 @@ export class AuthService {
   async login(meta: RequestMeta, email: string, password: string): Promise<{ accessToken: string; expiresAt: Date }> {
     const { ds, store, passwords, clock } = this.deps;
     const normalized = email.trim().toLowerCase();
-    const user = normalized.length > 0 && normalized.length <= 320
+    // A name no account can have (empty, oversized, control characters PostgreSQL rejects) is simply an
+    // unknown account: same path, same answer, same audit event.
+    const user = normalized.length > 0 && normalized.length <= 320 && !hasControlCharacters(normalized)
       ? await ds.getRepository(StaffUserEntity).createQueryBuilder("u").where("lower(u.email) = :email", { email: normalized }).getOne()
       : null;
     const ok = await passwords.verifyOrDummy(user?.active ? user.passwordHash : null, password);
@@ -84,6 +86,10 @@ export class AuthService {
     if (!user || !user.active) throw unauthenticated("Invalid or expired token");
     return toPrincipal(user);
   }
+}
+
+export function hasControlCharacters(value: string): boolean {
+  return /[\u0000-\u001f\u007f]/.test(value);
 }
 
 export function toPrincipal(user: StaffUserEntity): Principal {

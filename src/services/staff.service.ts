@@ -26,7 +26,7 @@ export class StaffService {
   /** Validates and creates a staff user; the team of an agent or lead is their business line's team. */
   async add(actor: AuditActor, input: NewStaffUser): Promise<{ id: string; email: string; role: Role; businessLine: BusinessLine | null }> {
     const email = input.email.trim().toLowerCase();
-    if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 254) throw badInput("email must be an e-mail address", "email");
+    if (!/^[^\s@\u0000-\u001f\u007f]+@[^\s@\u0000-\u001f\u007f]+$/.test(email) || email.length > 254) throw badInput("email must be an e-mail address", "email");
     if (!isOneOf(ROLES, input.role)) throw badInput(`role must be one of ${ROLES.join(", ")}`, "role");
     const role = input.role;
     const line = input.businessLine ?? null;

@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { CUSTOMER_PII_FIELDS, type BusinessLine, type CustomerPiiField } from "../domain/enums";
 import { CustomerEntity, CustomerKeyEntity } from "../entities";
-import { conflict, forbidden, notFound } from "../errors";
+import { badInput, conflict, forbidden, notFound } from "../errors";
 import { canOnRow, permittedFields, rulesToSql, type ColumnMap } from "../policies";
 import type { UnitOfWork } from "./audited-store";
 import type { CustomerCipher } from "./customer-cipher";
@@ -89,13 +89,15 @@ export async function listCustomers(
   wanted: readonly CustomerPiiField[],
 ): Promise<Page<CustomerView>> {
   const { ability } = requireActor(uow);
-  const size = pageSize(page.first);
-  const after = decodeCursor(page.after, "time");
-  const searched = (["phone", "email", "nationalId"] as const).filter((f) => filter[f]);
+  const searched = (["phone", "email", "nationalId"] as const).filter((f) => filter[f] !== null && filter[f] !== undefined);
   if (!ability.can("read", "Customer")) {
     uow.recordAttempt({ action: "customer.search", resourceType: "customer", resourceId: null, outcome: "DENIED", fields: searched });
     throw forbidden();
   }
+  const blank = searched.find((f) => filter[f]!.trim() === "");
+  if (blank) throw badInput(`${blank} must not be empty`, blank);
+  const size = pageSize(page.first);
+  const after = decodeCursor(page.after, "time");
   const scope = rulesToSql(ability, "read", "Customer", COLUMNS);
   const qb = uow.em.createQueryBuilder(CustomerEntity, "c").where(scope.sql, scope.params);
   if (filter.phone) qb.andWhere("c.phone_bidx = :phoneBidx", { phoneBidx: cipher.blindIndex("phone", filter.phone) });

@@ -34,14 +34,23 @@ export function encodeCursor(key: CursorKey): string {
   return Buffer.from(JSON.stringify(key), "utf8").toString("base64url");
 }
 
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Cursors are client input: only exactly the shapes we issue are accepted ([ISO instant, row uuid] or
+ * [seq, ""]), so nothing malformed ever reaches SQL as a cast error.
+ */
 export function decodeCursor(cursor: string | null | undefined, kind: "time" | "number"): CursorKey | null {
   if (cursor === null || cursor === undefined) return null;
   try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[1] === "string" && parsed[1].length <= 64) {
+    const parsed: unknown = cursor.length <= 512 ? JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) : null;
+    if (Array.isArray(parsed) && parsed.length === 2) {
       const [position, id] = parsed;
-      if (kind === "time" && typeof position === "string" && !Number.isNaN(Date.parse(position))) return [position, id];
-      if (kind === "number" && typeof position === "number" && Number.isSafeInteger(position)) return [position, id];
+      if (kind === "time" && typeof position === "string" && ISO_INSTANT.test(position) && !Number.isNaN(Date.parse(position)) && typeof id === "string" && UUID.test(id)) {
+        return [position, id];
+      }
+      if (kind === "number" && typeof position === "number" && Number.isSafeInteger(position) && position >= 0 && id === "") return [position, id];
     }
   } catch {
     // fall through to the coded error
