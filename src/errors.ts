@@ -62,6 +62,31 @@ const PASSTHROUGH_CODES: Record<string, ErrorCode> = {
   OPERATION_RESOLUTION_FAILURE: "BAD_USER_INPUT",
 };
 
+// graphql-js reasons that name only fields and types; any other reason may quote the rejected value.
+const SAFE_REASONS = [
+  /^Field "[A-Za-z0-9_]+" is not defined by type "[A-Za-z0-9_]+"\./,
+  /^Field "[A-Za-z0-9_]+" of required type "[A-Za-z0-9_!\[\]]+" was not provided\./,
+  /^Expected type "[A-Za-z0-9_!\[\]]+" to be an object\./,
+];
+
+/**
+ * graphql-js quotes rejected input in its coercion and validation messages, and that input can be a
+ * customer's PII. Keep the variable, the path and a reason that names only fields and types.
+ */
+export function scrubGraphQLMessage(message: string): string {
+  const variable = /^Variable "(\$[A-Za-z_][A-Za-z0-9_]*)" got invalid value/.exec(message);
+  if (variable) {
+    const at = / at "([A-Za-z0-9_.[\]]+)"/.exec(message);
+    const reason = message.split("; ").slice(1).join("; ");
+    const safe = SAFE_REASONS.map((r) => r.exec(reason)?.[0]).find(Boolean);
+    return `Variable "${variable[1]}" got an invalid value${at ? ` at "${at[1]}"` : ""}${safe ? `; ${safe}` : "."}`;
+  }
+  return message
+    .replace(/(cannot represent[^:]*):.*$/s, "$1.")
+    .replace(/(Expected value of type "[^"]+"), found .*$/s, "$1.")
+    .replace(/; found .*$/s, ".");
+}
+
 export type InternalErrorSink = (error: unknown, formatted: GraphQLFormattedError) => void;
 
 /**
@@ -83,7 +108,7 @@ export function createFormatError(onInternal: InternalErrorSink) {
       }
       const apolloCode = formatted.extensions?.code;
       if (typeof apolloCode === "string" && apolloCode in PASSTHROUGH_CODES) {
-        return { message: formatted.message, locations: formatted.locations, path, extensions: { code: PASSTHROUGH_CODES[apolloCode] } };
+        return { message: scrubGraphQLMessage(formatted.message), locations: formatted.locations, path, extensions: { code: PASSTHROUGH_CODES[apolloCode] } };
       }
       const original = (error as { originalError?: unknown })?.originalError;
       if (original && (original as { name?: string }).name === "ArgumentValidationError") {
@@ -91,7 +116,7 @@ export function createFormatError(onInternal: InternalErrorSink) {
       }
       // Type coercion failures of variables/arguments (e.g. a bad enum) are GraphQLErrors without an original error.
       if (error instanceof GraphQLError && !error.originalError && !path) {
-        return { message: formatted.message, locations: formatted.locations, extensions: { code: "BAD_USER_INPUT" } };
+        return { message: scrubGraphQLMessage(formatted.message), locations: formatted.locations, extensions: { code: "BAD_USER_INPUT" } };
       }
       onInternal(error, formatted);
       return { message: GENERIC_MESSAGES.INTERNAL, path, extensions: { code: "INTERNAL" } };

@@ -141,6 +141,19 @@ export async function startHttpServer(
     }),
   );
 
+  // Bodies Express itself rejects (too large, not JSON) get a coded JSON error, never its HTML stack page.
+  app.use((error: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if (res.headersSent) return next(error);
+    const status = (error as { status?: number })?.status;
+    if (status === 413 || status === 400 || status === 415) {
+      const message = status === 413 ? "Request body too large" : "Request body is not valid JSON";
+      res.status(status).json({ errors: [{ message, extensions: { code: "BAD_USER_INPUT" } }] });
+      return;
+    }
+    logger.error({ err: describe(error), requestId: res.locals.requestId }, "unhandled HTTP error");
+    res.status(500).json({ errors: [{ message: "Internal error", extensions: { code: "INTERNAL" } }] });
+  });
+
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);
     httpServer.listen(opts.port, opts.host, () => resolve());

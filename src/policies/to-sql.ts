@@ -7,7 +7,8 @@ import type { AppAbility } from "./roles";
 import type { Action, SubjectName } from "./subjects";
 
 export interface ColumnMap {
-  readonly [field: string]: { readonly column: string; readonly array?: boolean };
+  /** `nullable` columns get two-valued comparisons, so NOT and $nin agree with CASL on NULL. */
+  readonly [field: string]: { readonly column: string; readonly array?: boolean; readonly nullable?: boolean };
 }
 
 export interface SqlPredicate {
@@ -66,21 +67,32 @@ function translateField(node: AstNode, columns: ColumnMap, bind: (v: unknown) =>
   const field = node.field;
   const mapping = field === undefined ? undefined : columns[field];
   if (!mapping) throw new TypeError(`policy condition on unmapped field "${String(field)}"`);
-  const { column, array } = mapping;
+  const { column, array, nullable } = mapping;
+  // SQL compares NULL to unknown; CASL to false. Wrapping keeps NOT (...) true where CASL says so. Only
+  // nullable columns are wrapped, so predicates on NOT NULL columns stay plain and index-friendly.
+  const definite = (expr: string) => (nullable ? `COALESCE(${expr}, FALSE)` : expr);
   const value = node.value;
+  const inList = (values: unknown[]): string => {
+    const present = values.filter((v) => v !== null);
+    const parts: string[] = [];
+    if (present.length > 0) parts.push(definite(array ? `${column} && ${bind(present)}` : `${column} = ANY(${bind(present)})`));
+    if (present.length < values.length) parts.push(`${column} IS NULL`);
+    // Parenthesised: this lands inside AND lists.
+    return parts.length === 0 ? "FALSE" : parts.length === 1 ? parts[0] : `(${parts.join(" OR ")})`;
+  };
   switch (node.operator) {
     case "eq":
       if (value === null) return `${column} IS NULL`;
-      return array ? `${bind(value)} = ANY(${column})` : `${column} = ${bind(value)}`;
+      return definite(array ? `${bind(value)} = ANY(${column})` : `${column} = ${bind(value)}`);
     case "ne":
       if (value === null) return `${column} IS NOT NULL`;
-      return array ? `NOT (${bind(value)} = ANY(${column}))` : `${column} IS DISTINCT FROM ${bind(value)}`;
+      return array ? `NOT (${definite(`${bind(value)} = ANY(${column})`)})` : `${column} IS DISTINCT FROM ${bind(value)}`;
     case "in":
       if (!Array.isArray(value)) throw new TypeError(`$in on "${field}" needs an array`);
-      return array ? `${column} && ${bind(value)}` : `${column} = ANY(${bind(value)})`;
+      return inList(value);
     case "nin":
       if (!Array.isArray(value)) throw new TypeError(`$nin on "${field}" needs an array`);
-      return array ? `NOT (${column} && ${bind(value)})` : `NOT (${column} = ANY(${bind(value)}))`;
+      return `NOT (${inList(value)})`;
     default:
       throw new TypeError(`policy operator "${node.operator}" on "${field}" has no SQL translation`);
   }

@@ -45,11 +45,12 @@ export interface OpenCaseInput {
   summary: string;
 }
 
-const COLUMNS: ColumnMap = {
+/** How policy fields map to SQL in this store's queries (exported so tests check the real map). */
+export const CASE_COLUMNS: ColumnMap = {
   id: { column: "s.id" },
   businessLine: { column: "s.business_line" },
   teamId: { column: "s.team_id" },
-  assigneeId: { column: "s.assignee_id" },
+  assigneeId: { column: "s.assignee_id", nullable: true },
   status: { column: "s.status" },
   customerId: { column: "s.customer_id" },
 };
@@ -74,7 +75,7 @@ export async function listCases(
   }
   const size = pageSize(page.first);
   const after = decodeCursor(page.after, "time");
-  const scope = rulesToSql(ability, "read", "Case", COLUMNS);
+  const scope = rulesToSql(ability, "read", "Case", CASE_COLUMNS);
   const qb = uow.em.createQueryBuilder(CaseEntity, "s").where(scope.sql, scope.params);
   if (filter.status) qb.andWhere("s.status = :status", { status: filter.status });
   if (filter.businessLine) qb.andWhere("s.business_line = :line", { line: filter.businessLine });

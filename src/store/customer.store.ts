@@ -35,7 +35,8 @@ export interface CustomerFilter {
   nationalId?: string | null;
 }
 
-const COLUMNS: ColumnMap = {
+/** How policy fields map to SQL in this store's queries (exported so tests check the real map). */
+export const CUSTOMER_COLUMNS: ColumnMap = {
   id: { column: "c.id" },
   businessLines: { column: "c.business_lines", array: true },
   status: { column: "c.status" },
@@ -98,7 +99,7 @@ export async function listCustomers(
   if (blank) throw badInput(`${blank} must not be empty`, blank);
   const size = pageSize(page.first);
   const after = decodeCursor(page.after, "time");
-  const scope = rulesToSql(ability, "read", "Customer", COLUMNS);
+  const scope = rulesToSql(ability, "read", "Customer", CUSTOMER_COLUMNS);
   const qb = uow.em.createQueryBuilder(CustomerEntity, "c").where(scope.sql, scope.params);
   if (filter.phone) qb.andWhere("c.phone_bidx = :phoneBidx", { phoneBidx: cipher.blindIndex("phone", filter.phone) });
   if (filter.email) qb.andWhere("c.email_bidx = :emailBidx", { emailBidx: cipher.blindIndex("email", filter.email) });
