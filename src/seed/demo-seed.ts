@@ -71,38 +71,13 @@ function staffSpecs(): StaffSpec[] {
   return specs;
 }
 
-/** Seeds the demo. With onlyIfEmpty, does nothing (and returns null) when any staff user exists. */
-export async function seedDemo(
-  ds: DataSource,
-  services: Services,
-  opts: { clock: Clock; onlyIfEmpty: boolean; customers?: number; cases?: number; seed?: number },
-): Promise<SeedSummary | null> {
-  if (opts.onlyIfEmpty && (await ds.getRepository(StaffUserEntity).count()) > 0) return null;
-  const rnd = prng(opts.seed ?? 20261128);
-  const now = opts.clock.now();
+export const DEMO_SEED = 20261128;
 
-  const teams = new Map<BusinessLine, TeamEntity>();
-  for (const line of BUSINESS_LINES) {
-    teams.set(line, await ds.getRepository(TeamEntity).save({ name: `${LINE_SLUG[line]} after-sales`, businessLine: line }));
-  }
-  const agents = new Map<BusinessLine, string[]>();
-  const specs = staffSpecs();
-  for (const spec of specs) {
-    const user = await ds.getRepository(StaffUserEntity).save({
-      email: spec.email,
-      displayName: spec.name,
-      role: spec.role,
-      businessLine: spec.line,
-      teamId: spec.line ? teams.get(spec.line)!.id : null,
-      passwordHash: await hashPassword(DEMO_PASSWORD),
-      active: true,
-    });
-    if (spec.role === "AGENT" && spec.line) agents.set(spec.line, [...(agents.get(spec.line) ?? []), user.id]);
-  }
-
+/** The demo's customers: deterministic for a seed and a clock, so tests can look for their PII. */
+export function generateDemoCustomers(seed: number, now: Date, count: number): SeedCustomer[] {
+  const rnd = prng(seed);
   const customers: SeedCustomer[] = [];
-  const customerCount = opts.customers ?? 50;
-  for (let i = 0; i < customerCount; i++) {
+  for (let i = 0; i < count; i++) {
     const first = rnd.pick(FIRST);
     const last = rnd.pick(LAST);
     const lines = [...new Set([rnd.pick(BUSINESS_LINES), ...(rnd.next() < 0.3 ? [rnd.pick(BUSINESS_LINES)] : [])])];
@@ -127,6 +102,39 @@ export async function seedDemo(
       })),
     });
   }
+  return customers;
+}
+
+/** Seeds the demo. With onlyIfEmpty, does nothing (and returns null) when any staff user exists. */
+export async function seedDemo(
+  ds: DataSource,
+  services: Services,
+  opts: { clock: Clock; onlyIfEmpty: boolean; customers?: number; cases?: number; seed?: number },
+): Promise<SeedSummary | null> {
+  if (opts.onlyIfEmpty && (await ds.getRepository(StaffUserEntity).count()) > 0) return null;
+  const now = opts.clock.now();
+
+  const teams = new Map<BusinessLine, TeamEntity>();
+  for (const line of BUSINESS_LINES) {
+    teams.set(line, await ds.getRepository(TeamEntity).save({ name: `${LINE_SLUG[line]} after-sales`, businessLine: line }));
+  }
+  const agents = new Map<BusinessLine, string[]>();
+  const specs = staffSpecs();
+  for (const spec of specs) {
+    const user = await ds.getRepository(StaffUserEntity).save({
+      email: spec.email,
+      displayName: spec.name,
+      role: spec.role,
+      businessLine: spec.line,
+      teamId: spec.line ? teams.get(spec.line)!.id : null,
+      passwordHash: await hashPassword(DEMO_PASSWORD),
+      active: true,
+    });
+    if (spec.role === "AGENT" && spec.line) agents.set(spec.line, [...(agents.get(spec.line) ?? []), user.id]);
+  }
+
+  const customers = generateDemoCustomers(opts.seed ?? DEMO_SEED, now, opts.customers ?? 50);
+  const rnd = prng((opts.seed ?? DEMO_SEED) + 1);
 
   const cases: SeedCase[] = [];
   const caseCount = opts.cases ?? 200;

@@ -1,5 +1,6 @@
 // Login, bearer tokens and their lifetime, and the audit trail a login attempt leaves.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hashPassword } from "../../src/crypto";
 import { createTestServer, type StaffLogin, type TestServer } from "../support/test-server";
 import { auditEvents, errorCode } from "./api-helpers";
 
@@ -156,5 +157,21 @@ describe("bearer tokens", () => {
     expect(errorCode(disabled)).toBe("UNAUTHENTICATED");
     expect(disabled.data).toBeNull();
     expect(disabled.errors![0].message).toBe(wrong.errors![0].message);
+  });
+});
+
+describe("password hashes", () => {
+  it("are argon2id at the OWASP minimum, and a weaker stored hash is upgraded at the next login", async () => {
+    const agent = await server.staff("AGENT", "INSURANCE");
+    const [{ password_hash: fresh }] = await server.sql<{ password_hash: string }>(`SELECT password_hash FROM staff_user WHERE id = $1`, [agent.id]);
+    expect(fresh).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+
+    const weak = await hashPassword(agent.password, { memoryCost: 8192, timeCost: 1, parallelism: 1 });
+    await server.sql(`UPDATE staff_user SET password_hash = $2 WHERE id = $1`, [agent.id, weak]);
+    const res = await server.gql(LOGIN, { e: agent.email, p: agent.password });
+    expect(res.errors).toBeUndefined();
+    const [{ password_hash: upgraded }] = await server.sql<{ password_hash: string }>(`SELECT password_hash FROM staff_user WHERE id = $1`, [agent.id]);
+    expect(upgraded).not.toBe(weak);
+    expect(upgraded).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
   });
 });

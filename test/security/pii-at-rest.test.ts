@@ -2,6 +2,7 @@
 // database holds any of it in clear — not as text, not as raw bytes, not in the audit log.
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dumpDatabase } from "../support/dump";
 import { createTestServer, type StaffLogin, type TestServer } from "../support/test-server";
 
 const PII = {
@@ -68,35 +69,13 @@ beforeAll(async () => {
 });
 afterAll(() => server?.stop());
 
-/** Every row of every table in schema public as JSON text, plus every bytea cell decoded as raw bytes. */
-async function dumpDatabase(): Promise<Map<string, string>> {
-  const tables = await server.sql<{ table_name: string }>(
-    `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
-  );
-  const dump = new Map<string, string>();
-  for (const { table_name: t } of tables) {
-    const rows = await server.sql<{ j: string }>(`SELECT row_to_json(t)::text AS j FROM public."${t}" t`);
-    const byteColumns = await server.sql<{ column_name: string }>(
-      `SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1 AND data_type = 'bytea'`,
-      [t],
-    );
-    const raw: string[] = [];
-    for (const { column_name: c } of byteColumns) {
-      const cells = await server.sql<{ v: string | null }>(`SELECT encode("${c}", 'escape') AS v FROM public."${t}"`);
-      raw.push(...cells.map((x) => x.v ?? ""));
-    }
-    dump.set(t, [...rows.map((r) => r.j), ...raw].join("\n").toLowerCase());
-  }
-  return dump;
-}
-
 function leaks(text: string): string[] {
   return NEEDLES.filter((n) => text.includes(n) || text.includes(Buffer.from(n, "utf8").toString("hex")));
 }
 
 describe("PII at rest", () => {
   it("the dump covers the tables that hold customer data and the audit log", async () => {
-    const dump = await dumpDatabase();
+    const dump = await dumpDatabase(server);
     for (const t of ["customer", "customer_key", "support_case", "case_note", "case_event", "audit_event", "staff_user"]) {
       expect(dump.get(t)?.length ?? 0, t).toBeGreaterThan(0);
     }
@@ -107,7 +86,7 @@ describe("PII at rest", () => {
 
   it("no table holds any of the values in clear, as text, as bytes or as hex", async () => {
     const found: Record<string, string[]> = {};
-    for (const [table, text] of await dumpDatabase()) {
+    for (const [table, text] of await dumpDatabase(server)) {
       const hits = leaks(text);
       if (hits.length) found[table] = hits;
     }
