@@ -5,8 +5,8 @@ import { hashPassword, type PasswordParams } from "../crypto";
 import { badInput, conflict } from "../errors";
 import type { AuditActor, AuditedStore } from "../store/audited-store";
 import { isUniqueViolation } from "../store/store-support";
+import { assertPasswordPolicy } from "./password-policy";
 
-export const MIN_PASSWORD_LENGTH = 12;
 const LINE_ROLES: readonly Role[] = ["AGENT", "TEAM_LEAD"];
 
 export interface NewStaffUser {
@@ -34,7 +34,7 @@ export class StaffService {
       throw badInput(`${role} ${LINE_ROLES.includes(role) ? "needs" : "takes no"} business line`, "businessLine");
     }
     if (line !== null && !isOneOf(BUSINESS_LINES, line)) throw badInput(`businessLine must be one of ${BUSINESS_LINES.join(", ")}`, "businessLine");
-    if (input.password.length < MIN_PASSWORD_LENGTH) throw badInput(`password must be at least ${MIN_PASSWORD_LENGTH} characters`, "password");
+    assertPasswordPolicy(input.password);
     const passwordHash = await hashPassword(input.password, this.passwordParams);
     return this.store.run(actor, { action: "staff.create", resourceType: "staff_user" }, async (uow) => {
       const team = line ? await ensureTeam(uow.em, line) : null;
