@@ -1,14 +1,18 @@
 // The crypto layer's public surface: keys are always passed in; src/main.ts loads them through a KeyProvider.
 export { CRYPTO_ERROR_CODES, CryptoError, isCryptoError, type CryptoErrorCode } from "./errors";
-export { createKeyring, LocalKeyProvider, type KeyProvider, type MasterKeyring } from "./keyring";
+export { createKeyring, LocalKeyProvider, SIGNING_KEYS_RECHECK_MS, type KeyProvider, type MasterKeyring, type SigningKeyFollow } from "./keyring";
 export {
   generateKeyMaterial,
+  generateSigningKey,
   loadOrCreateKeyFile,
   parseKeyMaterial,
+  replaceKeyFile,
   type Ed25519PrivateJwk,
   type KeyMaterial,
+  type SigningKeyEntry,
   type TokenSigningMaterial,
 } from "./key-material";
+export { RETIRED_KEY_EXTRA_KEEP_MS, rotateSigningKeyFile, rotateSigningMaterial, type SigningRotation } from "./rotate-signing";
 export { decryptField, encryptField, generateDataKey, unwrapDataKey, wrapDataKey } from "./envelope";
 export { BLIND_INDEXED_FIELDS, blindIndex, keyedReference, normalizeForIndex, type BlindIndexedField } from "./blind-index";
 export {
@@ -22,6 +26,7 @@ export {
 export {
   ACCESS_TOKEN_TYPE,
   importSigningKeys,
+  isKeyUsable,
   issueAccessToken,
   publicJwks,
   TokenError,

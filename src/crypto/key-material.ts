@@ -16,7 +16,17 @@ export interface Ed25519PrivateJwk {
 export interface TokenSigningMaterial {
   /** kid of the key that signs new tokens; the others only verify (rotation without downtime). */
   current: string;
-  keys: Array<{ kid: string; privateJwk: Ed25519PrivateJwk }>;
+  keys: SigningKeyEntry[];
+}
+
+export interface SigningKeyEntry {
+  kid: string;
+  privateJwk: Ed25519PrivateJwk;
+  /**
+   * ISO 8601 instant the key stopped signing. It still verifies for a grace period (the access-token
+   * lifetime) after that, then it is refused; `keys rotate-signing` drops it a day later.
+   */
+  retiredAt?: string;
 }
 
 export interface KeyMaterial {
@@ -72,17 +82,23 @@ export function assertEd25519Jwk(value: unknown, what: string): Ed25519PrivateJw
   return jwk;
 }
 
-export async function generateKeyMaterial(): Promise<KeyMaterial> {
+/** A fresh Ed25519 token-signing key; its kid is the RFC 7638 thumbprint of the public half. */
+export async function generateSigningKey(): Promise<{ kid: string; privateJwk: Ed25519PrivateJwk }> {
   const { privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
   const exported = await exportJWK(privateKey);
   const privateJwk: Ed25519PrivateJwk = { kty: "OKP", crv: "Ed25519", x: exported.x!, d: exported.d! };
   // The thumbprint covers only the public members, so the kid can be published with the JWKS.
   const kid = await calculateJwkThumbprint({ kty: "OKP", crv: "Ed25519", x: privateJwk.x });
+  return { kid, privateJwk };
+}
+
+export async function generateKeyMaterial(): Promise<KeyMaterial> {
+  const signing = await generateSigningKey();
   return {
     version: 1,
     masterKeys: { current: 1, keys: { "1": randomBytes(KEY_BYTES).toString("base64") } },
     blindIndexKey: randomBytes(KEY_BYTES).toString("base64"),
-    tokenSigning: { current: kid, keys: [{ kid, privateJwk }] },
+    tokenSigning: { current: signing.kid, keys: [signing] },
   };
 }
 
@@ -103,6 +119,14 @@ function parseMasterKeys(value: unknown): KeyMaterial["masterKeys"] {
   return { current: value.current, keys };
 }
 
+/** Only the canonical form Date#toISOString writes, so a hand edit cannot smuggle in a local-time reading. */
+function parseInstant(value: unknown, what: string): string {
+  if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(value)) throw bad(`${what} must be an ISO 8601 UTC instant`);
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime()) || date.toISOString() !== value) throw bad(`${what} must be an ISO 8601 UTC instant`);
+  return value;
+}
+
 function parseTokenSigning(value: unknown): TokenSigningMaterial {
   if (!isRecord(value)) throw bad("tokenSigning must be an object");
   if (!Array.isArray(value.keys) || value.keys.length === 0) throw bad("tokenSigning.keys must be a non-empty array");
@@ -113,11 +137,14 @@ function parseTokenSigning(value: unknown): TokenSigningMaterial {
     }
     if (seen.has(entry.kid)) throw bad(`tokenSigning.keys[${i}].kid is a duplicate`);
     seen.add(entry.kid);
-    return { kid: entry.kid, privateJwk: assertEd25519Jwk(entry.privateJwk, `tokenSigning.keys[${i}].privateJwk`) };
+    const parsed: SigningKeyEntry = { kid: entry.kid, privateJwk: assertEd25519Jwk(entry.privateJwk, `tokenSigning.keys[${i}].privateJwk`) };
+    if (entry.retiredAt !== undefined) parsed.retiredAt = parseInstant(entry.retiredAt, `tokenSigning.keys[${i}].retiredAt`);
+    return parsed;
   });
   if (typeof value.current !== "string" || !seen.has(value.current)) {
     throw bad("tokenSigning.current must be the kid of one of tokenSigning.keys");
   }
+  if (keys.some((k) => k.kid === value.current && k.retiredAt !== undefined)) throw bad("tokenSigning.current must not be retired");
   return { current: value.current, keys };
 }
 
@@ -219,6 +246,34 @@ async function syncDirectory(dir: string): Promise<void> {
   } finally {
     await handle?.close();
   }
+}
+
+/**
+ * Replaces an existing key file atomically (temp file 0600, fsync, rename, directory fsync): a reader
+ * sees the old file or the new one, never a mix. The material is validated before anything is written.
+ * For explicit operator commands only (`keys rotate-signing`); start-up never rewrites keys.
+ */
+export async function replaceKeyFile(file: string, material: KeyMaterial): Promise<void> {
+  const text = JSON.stringify(material, null, 2) + "\n";
+  parseKeyMaterial(text);
+  if (!(await readKeyFile(file))) throw new CryptoError("BAD_KEY_MATERIAL", `key file ${file} not found`);
+  const dir = path.dirname(file);
+  const temp = path.join(dir, `.${path.basename(file)}.${randomUUID()}.tmp`);
+  try {
+    const handle = await fs.open(temp, "wx", 0o600);
+    try {
+      await handle.chmod(0o600);
+      await handle.writeFile(text, "utf8");
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(temp, file);
+  } catch (error) {
+    await fs.rm(temp, { force: true });
+    throw error;
+  }
+  await syncDirectory(dir);
 }
 
 export async function loadOrCreateKeyFile(

@@ -1,6 +1,8 @@
 // Versioned master keys, and the KeyProvider seam through which the rest of Custos obtains every key.
+import { promises as fs } from "node:fs";
+import type { Clock } from "../clock";
 import { CryptoError } from "./errors";
-import { decodeKey32, isValidKeyVersion, type KeyMaterial } from "./key-material";
+import { decodeKey32, isValidKeyVersion, loadOrCreateKeyFile, type KeyMaterial } from "./key-material";
 import { importSigningKeys, type SigningKeySet } from "./tokens";
 
 const MASTER_KEY_BYTES = 32;
@@ -46,6 +48,21 @@ export interface KeyProvider {
   tokenSigningKeys(): Promise<SigningKeySet>;
 }
 
+/** How often (in the injected clock's time) a followed key file is looked at again. */
+export const SIGNING_KEYS_RECHECK_MS = 30_000;
+
+/**
+ * Lets the token signing keys follow the key file, so that `custos keys rotate-signing` takes effect
+ * on running servers without a restart. Only tokenSigning is reloaded: master and blind-index keys
+ * need a restart (their rotation re-wraps data and is a separate procedure).
+ */
+export interface SigningKeyFollow {
+  file: string;
+  clock: Clock;
+  /** A file that cannot be read or no longer validates is reported here; the last good keys stay in use. */
+  onReloadError(error: unknown): void;
+}
+
 /** Keys held in process memory, decoded from a validated KeyMaterial. */
 export class LocalKeyProvider implements KeyProvider {
   // Private fields (#): util.inspect, console.log and JSON.stringify never show them.
@@ -53,9 +70,13 @@ export class LocalKeyProvider implements KeyProvider {
   readonly #blindIndexKey: Buffer;
   readonly #tokenSigning: KeyMaterial["tokenSigning"];
   #signingKeys: Promise<SigningKeySet> | undefined;
+  readonly #follow: SigningKeyFollow | undefined;
+  #checkedAt: number | undefined;
+  #fileFingerprint: string | undefined;
+  #reloading: Promise<SigningKeySet> | undefined;
 
   /** Decodes the symmetric keys at once, so bad material fails at start-up, not at first use. */
-  constructor(material: KeyMaterial) {
+  constructor(material: KeyMaterial, opts: { follow?: SigningKeyFollow } = {}) {
     const decoded: Record<string, Buffer> = {};
     for (const [version, encoded] of Object.entries(material.masterKeys.keys)) {
       decoded[version] = decodeKey32(encoded, `masterKeys.keys["${version}"]`);
@@ -63,6 +84,8 @@ export class LocalKeyProvider implements KeyProvider {
     this.#keyring = createKeyring(decoded, material.masterKeys.current);
     this.#blindIndexKey = decodeKey32(material.blindIndexKey, "blindIndexKey");
     this.#tokenSigning = material.tokenSigning;
+    this.#follow = opts.follow;
+    this.#checkedAt = opts.follow?.clock.now().getTime();
   }
 
   async masterKeyring(): Promise<MasterKeyring> {
@@ -76,6 +99,34 @@ export class LocalKeyProvider implements KeyProvider {
   tokenSigningKeys(): Promise<SigningKeySet> {
     // Imported once (WebCrypto import is async) and shared by every caller.
     this.#signingKeys ??= importSigningKeys(this.#tokenSigning);
-    return this.#signingKeys;
+    const follow = this.#follow;
+    if (!follow) return this.#signingKeys;
+    if (this.#reloading) return this.#reloading;
+    const now = follow.clock.now().getTime();
+    // A clock that went backwards counts as due: better one extra stat than a stale key set.
+    if (this.#checkedAt !== undefined && now >= this.#checkedAt && now - this.#checkedAt < SIGNING_KEYS_RECHECK_MS) return this.#signingKeys;
+    this.#checkedAt = now;
+    const reloading = this.#reloadIfChanged(follow, this.#signingKeys).finally(() => {
+      this.#reloading = undefined;
+    });
+    this.#reloading = reloading;
+    return reloading;
+  }
+
+  async #reloadIfChanged(follow: SigningKeyFollow, current: Promise<SigningKeySet>): Promise<SigningKeySet> {
+    try {
+      const stat = await fs.stat(follow.file);
+      const fingerprint = `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+      if (fingerprint === this.#fileFingerprint) return await current;
+      // Same strict reader as start-up: mode 0600, full validation.
+      const { material } = await loadOrCreateKeyFile(follow.file, { create: false });
+      const next = await importSigningKeys(material.tokenSigning);
+      this.#fileFingerprint = fingerprint;
+      this.#signingKeys = Promise.resolve(next);
+      return next;
+    } catch (error) {
+      follow.onReloadError(error);
+      return current;
+    }
   }
 }

@@ -20,7 +20,8 @@ export type TokenErrorReason =
   | "bad_signature"
   | "expired"
   | "not_yet_valid"
-  | "bad_claims";
+  | "bad_claims"
+  | "retired_key";
 
 /** Every verification failure. `reason` is safe to log; clients should only ever see UNAUTHENTICATED. */
 export class TokenError extends Error {
@@ -35,11 +36,13 @@ export interface VerificationKey {
   readonly kid: string;
   readonly publicKey: CryptoKey;
   readonly publicJwk: JWK;
+  /** When the key stopped signing; null for the current key and keys never retired. */
+  readonly retiredAt: Date | null;
 }
 
 export interface SigningKeySet {
   readonly current: { readonly kid: string; readonly privateKey: CryptoKey; readonly publicJwk: JWK };
-  /** Every key that may still verify, current included: rotation keeps old tokens valid until they expire. */
+  /** Every key that may still verify, current included: retired keys verify for a grace period after retiredAt. */
   readonly all: ReadonlyArray<VerificationKey>;
 }
 
@@ -48,9 +51,12 @@ export interface AccessTokenClaims {
   role: string;
   businessLine: string | null;
   teamId: string | null;
+  /** The session (refresh-token family) the token belongs to; revoking the family voids the token. */
+  sid?: string;
 }
 
-export interface VerifiedToken extends AccessTokenClaims {
+export interface VerifiedToken extends Omit<AccessTokenClaims, "sid"> {
+  sid: string | null;
   jti: string;
   kid: string;
   issuedAt: Date;
@@ -67,7 +73,8 @@ export async function importSigningKeys(material: TokenSigningMaterial): Promise
     }
     const publicJwk: JWK = { kty: "OKP", crv: "Ed25519", x: jwk.x };
     const publicKey = (await importJWK(publicJwk, ALG)) as CryptoKey;
-    all.push(Object.freeze({ kid: entry.kid, publicKey, publicJwk: Object.freeze(publicJwk) }));
+    const retiredAt = entry.retiredAt === undefined ? null : new Date(entry.retiredAt);
+    all.push(Object.freeze({ kid: entry.kid, publicKey, publicJwk: Object.freeze(publicJwk), retiredAt }));
     if (entry.kid === material.current) {
       const privateKey = (await importJWK({ ...jwk }, ALG, { extractable: false })) as CryptoKey;
       current = Object.freeze({ kid: entry.kid, privateKey, publicJwk });
@@ -95,9 +102,11 @@ export async function issueAccessToken(
   if (!Number.isSafeInteger(opts.ttlSeconds) || opts.ttlSeconds <= 0) throw new TypeError("opts.ttlSeconds must be a positive integer");
   if (!isNonEmptyString(claims.sub) || !isNonEmptyString(claims.role)) throw new TypeError("claims.sub and claims.role must be non-empty strings");
   if (!isStringOrNull(claims.businessLine) || !isStringOrNull(claims.teamId)) throw new TypeError("claims.businessLine and claims.teamId must be string or null");
+  if (claims.sid !== undefined && !isNonEmptyString(claims.sid)) throw new TypeError("claims.sid must be a non-empty string when given");
   const iat = toNumericDate(opts.now);
   const exp = iat + opts.ttlSeconds;
-  const token = await new SignJWT({ role: claims.role, bl: claims.businessLine, team: claims.teamId })
+  const payload = { role: claims.role, bl: claims.businessLine, team: claims.teamId, ...(claims.sid ? { sid: claims.sid } : {}) };
+  const token = await new SignJWT(payload)
     .setProtectedHeader({ alg: ALG, kid: keys.current.kid, typ: ACCESS_TOKEN_TYPE })
     .setIssuer(opts.issuer)
     .setAudience(opts.audience)
@@ -117,8 +126,23 @@ function findVerificationKey(keys: SigningKeySet, kid: unknown): VerificationKey
   return key;
 }
 
+/**
+ * A retired key verifies until retiredAt + grace: long enough for the tokens it signed to expire,
+ * after which a token bearing its kid can only come from someone holding the old private key.
+ */
+export function isKeyUsable(key: VerificationKey, now: Date, retiredKeyGraceSeconds: number): boolean {
+  return key.retiredAt === null || now.getTime() <= key.retiredAt.getTime() + retiredKeyGraceSeconds * 1000;
+}
+
+function assertGrace(value: number | undefined): number {
+  // No grace given means none: a caller that forgets it refuses retired keys rather than trusting them forever.
+  const grace = value ?? 0;
+  if (!Number.isFinite(grace) || grace < 0) throw new TypeError("retiredKeyGraceSeconds must be >= 0");
+  return grace;
+}
+
 /** Header checks done before any key is touched, so the reason names the first thing wrong. */
-function checkHeader(keys: SigningKeySet, token: string): VerificationKey {
+function checkHeader(keys: SigningKeySet, token: string, now: Date, grace: number): VerificationKey {
   if (token.length === 0 || token.length > MAX_TOKEN_LENGTH || token.split(".").length !== 3) {
     throw new TokenError("malformed");
   }
@@ -130,7 +154,9 @@ function checkHeader(keys: SigningKeySet, token: string): VerificationKey {
   }
   if (header.alg !== ALG) throw new TokenError("bad_alg");
   if (FORBIDDEN_HEADERS.some((name) => Object.hasOwn(header, name))) throw new TokenError("forbidden_header");
-  return findVerificationKey(keys, header.kid);
+  const key = findVerificationKey(keys, header.kid);
+  if (!isKeyUsable(key, now, grace)) throw new TokenError("retired_key");
+  return key;
 }
 
 function toTokenError(error: unknown): TokenError {
@@ -155,9 +181,10 @@ function toTokenError(error: unknown): TokenError {
 export async function verifyAccessToken(
   keys: SigningKeySet,
   token: string,
-  opts: { issuer: string; audience: string; now: Date; clockToleranceSeconds?: number },
+  opts: { issuer: string; audience: string; now: Date; clockToleranceSeconds?: number; retiredKeyGraceSeconds?: number },
 ): Promise<VerifiedToken> {
   assertValidDate(opts.now, "opts.now");
+  const grace = assertGrace(opts.retiredKeyGraceSeconds);
   // Default 0: the same service issues and verifies, so clock skew is only between replicas.
   const tolerance = opts.clockToleranceSeconds ?? 0;
   if (!Number.isFinite(tolerance) || tolerance < 0) throw new TypeError("opts.clockToleranceSeconds must be >= 0");
@@ -166,7 +193,7 @@ export async function verifyAccessToken(
   let payload: Record<string, unknown>;
   let kid: string;
   try {
-    kid = checkHeader(keys, token).kid;
+    kid = checkHeader(keys, token, opts.now, grace).kid;
     ({ payload } = await jwtVerify(token, (header) => findVerificationKey(keys, header.kid).publicKey, {
       algorithms: [ALG],
       issuer: opts.issuer,
@@ -180,9 +207,10 @@ export async function verifyAccessToken(
     throw toTokenError(error);
   }
 
-  const { sub, role, bl, team, jti, iat, exp } = payload;
+  const { sub, role, bl, team, sid, jti, iat, exp } = payload;
   if (
     !isNonEmptyString(sub) ||
+    (sid !== undefined && !isNonEmptyString(sid)) ||
     !isNonEmptyString(role) ||
     !isNonEmptyString(jti) ||
     !("bl" in payload && isStringOrNull(bl)) ||
@@ -199,6 +227,7 @@ export async function verifyAccessToken(
     role,
     businessLine: bl,
     teamId: team,
+    sid: isNonEmptyString(sid) ? sid : null,
     jti,
     kid,
     issuedAt: new Date(iat * 1000),
@@ -206,7 +235,14 @@ export async function verifyAccessToken(
   };
 }
 
-/** The JWKS document for verifiers (other services, auditors): public halves only. */
-export function publicJwks(keys: SigningKeySet): { keys: JWK[] } {
-  return { keys: keys.all.map((k) => ({ ...k.publicJwk, kid: k.kid, alg: ALG, use: "sig" })) };
+/**
+ * The JWKS document for verifiers (other services, auditors): public halves only, of the keys that
+ * still verify at `now` — the current one and retired ones within their grace period.
+ */
+export function publicJwks(keys: SigningKeySet, opts: { now: Date; retiredKeyGraceSeconds?: number }): { keys: JWK[] } {
+  assertValidDate(opts.now, "opts.now");
+  const grace = assertGrace(opts.retiredKeyGraceSeconds);
+  return {
+    keys: keys.all.filter((k) => isKeyUsable(k, opts.now, grace)).map((k) => ({ ...k.publicJwk, kid: k.kid, alg: ALG, use: "sig" })),
+  };
 }

@@ -3,7 +3,7 @@ import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateKeyMaterial, loadOrCreateKeyFile, parseKeyMaterial, type KeyMaterial } from "../../../src/crypto/key-material";
+import { generateKeyMaterial, generateSigningKey, loadOrCreateKeyFile, parseKeyMaterial, replaceKeyFile, type KeyMaterial } from "../../../src/crypto/key-material";
 import { expectCryptoError, expectCryptoErrorAsync } from "./helpers";
 
 const posixOnly = process.platform === "win32" ? it.skip : it;
@@ -53,8 +53,21 @@ describe("generateKeyMaterial / parseKeyMaterial", () => {
     ["unsafe kid", (m) => (m.tokenSigning.keys[0].kid = m.tokenSigning.current = "../../etc/passwd")],
     ["not Ed25519", (m) => (m.tokenSigning.keys[0].privateJwk.crv = "X25519")],
     ["x not matching d", (m) => (m.tokenSigning.keys[0].privateJwk.x = randomBytes(32).toString("base64url"))],
+    ["a retired current key", (m) => (m.tokenSigning.keys[0].retiredAt = "2026-01-01T00:00:00.000Z")],
+    ["retiredAt that is not an instant", (m) => m.tokenSigning.keys.push({ ...m.tokenSigning.keys[0], kid: "old", retiredAt: "yesterday" })],
+    ["retiredAt in local time", (m) => m.tokenSigning.keys.push({ ...m.tokenSigning.keys[0], kid: "old", retiredAt: "2026-01-01T00:00:00" })],
+    ["retiredAt on a day that does not exist", (m) => m.tokenSigning.keys.push({ ...m.tokenSigning.keys[0], kid: "old", retiredAt: "2026-02-30T00:00:00.000Z" })],
   ])("refuses %s", (_name, edit) => {
     expectCryptoError(() => parseKeyMaterial(mutate(edit)), "BAD_KEY_MATERIAL");
+  });
+
+  it("keeps retiredAt of a retired key through a round trip", async () => {
+    const old = await generateSigningKey();
+    const withRetired = structuredClone(material);
+    withRetired.tokenSigning.keys.push({ ...old, retiredAt: "2026-11-02T09:00:00.000Z" });
+    const parsed = parseKeyMaterial(JSON.stringify(withRetired));
+    expect(parsed.tokenSigning.keys[1]).toEqual({ ...old, retiredAt: "2026-11-02T09:00:00.000Z" });
+    expect(parsed.tokenSigning.keys[0]).not.toHaveProperty("retiredAt");
   });
 
   it("refuses invalid JSON without quoting it", () => {
@@ -105,5 +118,29 @@ describe("loadOrCreateKeyFile", () => {
     await fs.writeFile(file, JSON.stringify(material).slice(0, 80), { mode: 0o600 });
     await expectCryptoErrorAsync(loadOrCreateKeyFile(file, { create: true }), "BAD_KEY_MATERIAL");
     expect((await fs.readFile(file, "utf8")).length).toBe(80);
+  });
+});
+
+describe("replaceKeyFile", () => {
+  posixOnly("replaces an existing file atomically with mode 0600 and leaves no temp file", async () => {
+    const file = path.join(dir, "replace", "keys.json");
+    const { material: first } = await loadOrCreateKeyFile(file, { create: true });
+    const next = await generateKeyMaterial();
+    await replaceKeyFile(file, next);
+    expect((await fs.stat(file)).mode & 0o777).toBe(0o600);
+    expect((await loadOrCreateKeyFile(file, { create: false })).material).toEqual(next);
+    expect(next).not.toEqual(first);
+    expect(await fs.readdir(path.dirname(file))).toEqual(["keys.json"]);
+  });
+
+  it("refuses to create a file, and refuses invalid material without touching the file", async () => {
+    await expectCryptoErrorAsync(replaceKeyFile(path.join(dir, "never-created.json"), material), "BAD_KEY_MATERIAL");
+    await expect(fs.stat(path.join(dir, "never-created.json"))).rejects.toMatchObject({ code: "ENOENT" });
+    const file = path.join(dir, "replace-invalid", "keys.json");
+    const { material: first } = await loadOrCreateKeyFile(file, { create: true });
+    const broken = structuredClone(first);
+    broken.tokenSigning.current = "missing";
+    await expectCryptoErrorAsync(replaceKeyFile(file, broken), "BAD_KEY_MATERIAL");
+    expect((await loadOrCreateKeyFile(file, { create: false })).material).toEqual(first);
   });
 });

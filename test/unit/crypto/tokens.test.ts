@@ -71,8 +71,16 @@ describe("issue and verify", () => {
     await expectTokenError(verifyAccessToken(before, newToken, verifyOpts), "unknown_kid");
   });
 
+  it("carries the session id (sid) when given, and null without one", async () => {
+    const sid = "5b0f4c9e-8f5e-4d7a-9a51-0d5e2c1b7a10";
+    const { token } = await issueAccessToken(keys, { ...CLAIMS, sid }, { issuer: ISSUER, audience: AUDIENCE, ttlSeconds: 60, now: NOW });
+    expect((await verifyAccessToken(keys, token, verifyOpts)).sid).toBe(sid);
+    expect((await verifyAccessToken(keys, (await issue()).token, verifyOpts)).sid).toBeNull();
+    await expect(issueAccessToken(keys, { ...CLAIMS, sid: "" }, { issuer: ISSUER, audience: AUDIENCE, ttlSeconds: 60, now: NOW })).rejects.toThrow(TypeError);
+  });
+
   it("publishes public JWKs only", () => {
-    const jwks = publicJwks(keys);
+    const jwks = publicJwks(keys, { now: NOW });
     expect(jwks.keys).toEqual([{ kty: "OKP", crv: "Ed25519", x: expect.any(String), kid: keys.current.kid, alg: "EdDSA", use: "sig" }]);
     expect(JSON.stringify(jwks)).not.toContain('"d"');
   });
@@ -117,7 +125,7 @@ describe("refused tokens", () => {
   it("HS256 signed with the public key's bytes as the secret", async () => {
     const payload = { iss: ISSUER, aud: AUDIENCE, sub: "x", iat: NOW_S, nbf: NOW_S, exp: NOW_S + 60, jti: "j", role: "admin", bl: null, team: null };
     const publicX = Buffer.from(keys.current.publicJwk.x!, "base64url");
-    const jwksText = Buffer.from(JSON.stringify(publicJwks(keys).keys[0]));
+    const jwksText = Buffer.from(JSON.stringify(publicJwks(keys, { now: NOW }).keys[0]));
     for (const secret of [publicX, jwksText]) {
       const signingInput = `${encodeSegment({ alg: "HS256", typ: "at+jwt", kid: keys.current.kid })}.${encodeSegment(payload)}`;
       const signature = createHmac("sha256", secret).update(signingInput).digest("base64url");
@@ -178,6 +186,8 @@ describe("refused tokens", () => {
     }
     await expectTokenError(verifyAccessToken(keys, await own({}, [], { role: ["admin"] }), verifyOpts), "bad_claims");
     await expectTokenError(verifyAccessToken(keys, await own({}, [], { bl: 7 }), verifyOpts), "bad_claims");
+    await expectTokenError(verifyAccessToken(keys, await own({}, [], { sid: 42 }), verifyOpts), "bad_claims");
+    await expectTokenError(verifyAccessToken(keys, await own({}, [], { sid: "" }), verifyOpts), "bad_claims");
     await expectTokenError(verifyAccessToken(keys, await own({}, [], { iat: NOW_S + 3600, nbf: NOW_S - 1 }), verifyOpts), "bad_claims");
   });
 
@@ -185,5 +195,40 @@ describe("refused tokens", () => {
     for (const token of ["", "a.b", "a.b.c", "x".repeat(10_000), "....", null as unknown as string]) {
       await expectTokenError(verifyAccessToken(keys, token, verifyOpts), "malformed");
     }
+  });
+});
+
+describe("retired signing keys", () => {
+  const GRACE = 900;
+  const RETIRED_AT = new Date(NOW.getTime() - 60_000);
+  let rotated: SigningKeySet;
+  let oldToken: string;
+
+  beforeAll(async () => {
+    const oldMaterial = (await generateKeyMaterial()).tokenSigning;
+    const newMaterial = (await generateKeyMaterial()).tokenSigning;
+    const before = await importSigningKeys(oldMaterial);
+    ({ token: oldToken } = await issueAccessToken(before, CLAIMS, { issuer: ISSUER, audience: AUDIENCE, ttlSeconds: 3600, now: NOW }));
+    rotated = await importSigningKeys({
+      current: newMaterial.current,
+      keys: [{ ...oldMaterial.keys[0], retiredAt: RETIRED_AT.toISOString() }, ...newMaterial.keys],
+    });
+  });
+
+  const at = (ms: number) => ({ ...verifyOpts, now: new Date(RETIRED_AT.getTime() + ms), retiredKeyGraceSeconds: GRACE });
+
+  it("verify until retiredAt + grace, then are refused as retired_key", async () => {
+    await expect(verifyAccessToken(rotated, oldToken, at(GRACE * 1000))).resolves.toMatchObject({ sub: CLAIMS.sub });
+    await expectTokenError(verifyAccessToken(rotated, oldToken, at(GRACE * 1000 + 1)), "retired_key");
+  });
+
+  it("get no grace when the caller passes none", async () => {
+    await expectTokenError(verifyAccessToken(rotated, oldToken, verifyOpts), "retired_key");
+  });
+
+  it("leave the JWKS when their grace ends; the current key stays", () => {
+    const kids = (ms: number) => publicJwks(rotated, { now: new Date(RETIRED_AT.getTime() + ms), retiredKeyGraceSeconds: GRACE }).keys.map((k) => k.kid);
+    expect(kids(GRACE * 1000)).toEqual(rotated.all.map((k) => k.kid));
+    expect(kids(GRACE * 1000 + 1)).toEqual([rotated.current.kid]);
   });
 });
