@@ -1,14 +1,17 @@
 #!/usr/bin/env node
-// Command line: serve, migrate, seed, verify, user add. Exit codes: 0 done, 1 failed check, 2 bad usage.
+// Command line: serve, migrate, seed, verify, user add, keys rotate-signing. Exit codes: 0 done, 1 failed check, 2 bad usage.
 import "reflect-metadata";
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig, type Config } from "./config";
 import { verifyStoredChain } from "./audit/verify-store";
-import { BUSINESS_LINES, ROLES } from "./domain/enums";
+import { BUSINESS_LINES, STAFF_ROLES } from "./domain/enums";
+import { SERVICE_SCOPES } from "./policies";
 import { CustosError } from "./errors";
 import { openCore, serve, type CustosCore } from "./main";
+import { renderPolicyMatrix } from "./policies/matrix";
 import { seedDemo } from "./seed/demo-seed";
+import { rotateSigningKeys } from "./services/key-rotation.service";
 import type { AuditActor } from "./store/audited-store";
 
 const USAGE = `Usage: custos <command> [options]
@@ -18,11 +21,17 @@ Commands:
   migrate                       apply pending database migrations
   seed                          seed the demo data set into an empty database
   verify                        verify the audit hash chain; exit 1 naming the first bad seq
-  user add --email E --role R [--business-line L] [--name N]
+  policies                      print the role × action × field policy matrix (markdown)
+  service add --name N --scopes S1,S2
+                                register an internal app (client credentials); prints its secret once
+  user add --email E --role R [--business-line L] [--name N] [--expires ISO]
                                 create a staff user; the password is read from standard input
+  keys rotate-signing           make a new token signing key current; the old one verifies for one token
+                                lifetime more (writes CUSTOS_KEYS_FILE, never creates it)
   help                          show this text
 
-Roles: ${ROLES.join(", ")}
+Staff roles: ${STAFF_ROLES.join(", ")} (AUDITOR needs --expires, at most 90 days ahead)
+Service scopes: ${SERVICE_SCOPES.join(", ")}
 Business lines: ${BUSINESS_LINES.join(", ")}
 Configuration comes from the environment (see README: DATABASE_URL, CUSTOS_DATA_DIR, ...).`;
 
@@ -82,7 +91,13 @@ async function verify(config: Config): Promise<number> {
 async function userAdd(config: Config, argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { email: { type: "string" }, role: { type: "string" }, "business-line": { type: "string" }, name: { type: "string" } },
+    options: {
+      email: { type: "string" },
+      role: { type: "string" },
+      "business-line": { type: "string" },
+      name: { type: "string" },
+      expires: { type: "string" },
+    },
     strict: true,
   });
   if (!values.email || !values.role) throw new UsageError("user add needs --email and --role");
@@ -94,8 +109,21 @@ async function userAdd(config: Config, argv: string[]): Promise<number> {
       businessLine: values["business-line"] ?? null,
       displayName: values.name,
       password,
+      accessExpiresAt: values.expires ? new Date(values.expires) : null,
     });
     process.stdout.write(`created ${user.role} ${user.email}${user.businessLine ? ` (${user.businessLine})` : ""} id=${user.id}\n`);
+    return 0;
+  });
+}
+
+async function serviceAdd(config: Config, argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { name: { type: "string" }, scopes: { type: "string" } }, strict: true });
+  if (!values.name || !values.scopes) throw new UsageError("service add needs --name and --scopes");
+  return withCore(config, async (core) => {
+    const scopes = values.scopes!.split(",").map((s) => s.trim()).filter(Boolean);
+    const client = await core.services.serviceClients.register(cliActor("service.add"), { name: values.name!, scopes });
+    // The secret is shown once and stored only hashed: the operator hands it to the app's secret store.
+    process.stdout.write(`client_id=${client.clientId}\nclient_secret=${client.clientSecret}\n`);
     return 0;
   });
 }
@@ -105,6 +133,11 @@ export async function runCli(argv: string[]): Promise<number> {
   if (!command || command === "help" || command === "--help" || command === "-h") {
     process.stdout.write(`${USAGE}\n`);
     return command ? 0 : 2;
+  }
+  if (command === "policies") {
+    // Needs no configuration, database or keys: it reads the policy source only.
+    process.stdout.write(renderPolicyMatrix());
+    return 0;
   }
   const config = loadConfig();
   switch (command) {
@@ -128,6 +161,20 @@ export async function runCli(argv: string[]): Promise<number> {
       });
     case "verify":
       return verify(config);
+    case "keys":
+      if (rest[0] !== "rotate-signing" || rest.length !== 1) throw new UsageError("unknown keys command (try: keys rotate-signing)");
+      return withCore(config, async (core) => {
+        const rotation = await rotateSigningKeys(
+          { store: core.services.store, clock: core.clock, keysFile: config.keysFile, graceSeconds: config.accessTokenTtlSeconds },
+          cliActor("keys.rotate-signing"),
+        );
+        const dropped = rotation.dropped.length ? `; dropped ${rotation.dropped.join(", ")}` : "";
+        process.stdout.write(`signing key rotated: current ${rotation.newKid}, retired ${rotation.retiredKid}${dropped}\n`);
+        return 0;
+      });
+    case "service":
+      if (rest[0] !== "add") throw new UsageError("unknown service command (try: service add)");
+      return serviceAdd(config, rest.slice(1));
     case "user":
       if (rest[0] !== "add") throw new UsageError("unknown user command (try: user add)");
       return userAdd(config, rest.slice(1));

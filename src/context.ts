@@ -15,6 +15,8 @@ export interface Actor {
   readonly principal: Principal;
   readonly ability: AppAbility;
   readonly meta: RequestMeta;
+  /** The refresh-token family (`sid`) the bearer token belongs to; what logout ends. */
+  readonly sessionId?: string | null;
 }
 
 export interface RequestContext {

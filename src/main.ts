@@ -48,10 +48,13 @@ export async function openDatabase(config: Config, logger: Logger): Promise<{ ur
   return { url: embedded.url, embedded };
 }
 
-export async function loadKeys(config: Config, logger: Logger): Promise<LocalKeyProvider> {
+export async function loadKeys(config: Config, logger: Logger, clock: Clock = systemClock): Promise<LocalKeyProvider> {
   const { material, created } = await loadOrCreateKeyFile(config.keysFile, { create: config.generateKeys });
   if (created) logger.warn({ keysFile: config.keysFile }, "generated development key material (never do this in production)");
-  return new LocalKeyProvider(material);
+  // Token signing keys follow the file, so `custos keys rotate-signing` needs no restart.
+  const onReloadError = (error: unknown) =>
+    logger.error({ err: { name: (error as Error)?.name, code: (error as { code?: string })?.code }, keysFile: config.keysFile }, "key file reload failed: keeping the signing keys in use");
+  return new LocalKeyProvider(material, { follow: { file: config.keysFile, clock, onReloadError } });
 }
 
 /** Database, migrations, keys and services: everything but HTTP (the CLI's commands use this too). */
@@ -78,7 +81,7 @@ export async function openCore(config: Config, opts: StartOptions = {}): Promise
     await ds.initialize();
     const applied = await runMigrations(ds);
     if (applied.length) logger.info({ applied }, "migrations applied");
-    const keys = await loadKeys(config, logger);
+    const keys = await loadKeys(config, logger, clock);
     const services = await createServices({
       ds,
       keys,
@@ -131,7 +134,8 @@ function printBanner(url: string, seededNow: boolean, config: Config): void {
       "Demo logins (password for all: custos-demo-password):",
       "  agent.personal@demo.custos (AGENT, PERSONAL_BANKING)   agent.insurance@demo.custos (AGENT, INSURANCE)",
       "  lead.personal@demo.custos (TEAM_LEAD)   compliance@demo.custos (COMPLIANCE_OFFICER)",
-      "  security@demo.custos (SECURITY_ANALYST)   admin@demo.custos (ADMIN)",
+      "  security@demo.custos (SECURITY_ANALYST)   admin@demo.custos (ADMIN)   auditor@demo.custos (AUDITOR)",
+      "Full PII needs a stated purpose: send the header x-custos-purpose: CASE_HANDLING",
       `Try: curl -s ${url} -H 'content-type: application/json' -d '{"query":"mutation { login(email: \\"agent.personal@demo.custos\\", password: \\"custos-demo-password\\") { accessToken } }"}'`,
     );
   }

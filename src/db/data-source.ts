@@ -1,9 +1,12 @@
 // Builds the TypeORM data source; migrations are imported explicitly so vitest never loads .ts by glob.
 import { DataSource } from "typeorm";
 import { InitialSchema1764320000000 } from "../../migrations/1764320000000-initial-schema";
+import { SessionsMigration1764330000000 } from "../../migrations/1764330000000-sessions";
+import { LoginThrottle1764330000001 } from "../../migrations/1764330000001-login-throttle";
+import { AccessControl1764330000002 } from "../../migrations/1764330000002-access-control";
 import { ENTITIES } from "../entities";
 
-export const MIGRATIONS = [InitialSchema1764320000000];
+export const MIGRATIONS = [InitialSchema1764320000000, SessionsMigration1764330000000, LoginThrottle1764330000001, AccessControl1764330000002];
 
 export function createDataSource(url: string, opts: { poolSize?: number; applicationName?: string } = {}): DataSource {
   return new DataSource({

@@ -1,6 +1,9 @@
 // The product's closed vocabularies, shared by storage, policies and the GraphQL schema.
-export const ROLES = ["AGENT", "TEAM_LEAD", "COMPLIANCE_OFFICER", "SECURITY_ANALYST", "ADMIN"] as const;
+export const ROLES = ["AGENT", "TEAM_LEAD", "COMPLIANCE_OFFICER", "SECURITY_ANALYST", "ADMIN", "AUDITOR", "SERVICE"] as const;
 export type Role = (typeof ROLES)[number];
+/** Roles a person's account can have; SERVICE belongs to machine identities (service_client). */
+export const STAFF_ROLES = ["AGENT", "TEAM_LEAD", "COMPLIANCE_OFFICER", "SECURITY_ANALYST", "ADMIN", "AUDITOR"] as const satisfies readonly Role[];
+export type StaffRole = (typeof STAFF_ROLES)[number];
 
 export const BUSINESS_LINES = ["PERSONAL_BANKING", "CORPORATE_FINANCE", "SECURITIES", "INSURANCE"] as const;
 export type BusinessLine = (typeof BUSINESS_LINES)[number];
@@ -33,6 +36,9 @@ export type CustomerPiiField = (typeof CUSTOMER_PII_FIELDS)[number];
 
 export const AUDIT_OUTCOMES = ["SUCCESS", "DENIED", "NOT_FOUND", "FAILURE"] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
+
+/** The compliance course every person handling customer data must hold, current, to see PII in full. */
+export const MANDATORY_TRAINING_COURSE = "DATA_PROTECTION";
 
 export function isOneOf<T extends string>(values: readonly T[], value: unknown): value is T {
   return typeof value === "string" && (values as readonly string[]).includes(value);

@@ -1,4 +1,5 @@
 // Every entity the data source knows, listed explicitly (globs load .ts files under vitest).
+import { ServiceClientEntity, StaffTrainingEntity } from "./access.entity";
 import { CaseEntity, CaseEventEntity, CaseNoteEntity } from "./case.entity";
 import { CustomerEntity, CustomerKeyEntity, CustomerTransactionEntity } from "./customer.entity";
 import { StaffUserEntity } from "./staff-user.entity";
@@ -13,5 +14,8 @@ export const ENTITIES = [
   CaseEntity,
   CaseNoteEntity,
   CaseEventEntity,
+  StaffTrainingEntity,
+  ServiceClientEntity,
 ];
+export { ServiceClientEntity, StaffTrainingEntity };
 export { CaseEntity, CaseEventEntity, CaseNoteEntity, CustomerEntity, CustomerKeyEntity, CustomerTransactionEntity, StaffUserEntity, TeamEntity };

@@ -12,8 +12,11 @@ import { GraphQLError, type GraphQLSchema } from "graphql";
 import type { Logger } from "pino";
 import type { DataSource } from "typeorm";
 import { sanitizeHeaderValue, type RequestContext, type RequestMeta } from "../context";
+import { parsePurpose } from "../domain/purpose";
 import { migrationsApplied } from "../db/data-source";
 import { createFormatError, CustosError } from "../errors";
+import { documentLimitRules, limitRequestDocuments } from "./document-limits";
+import { oauthTokenRouter } from "./oauth-token";
 import { defineAbilityFor } from "../policies";
 import type { Services } from "../services";
 import { describe } from "../services";
@@ -83,6 +86,10 @@ export async function startHttpServer(
     introspection: opts.introspection,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
+    // One operation per request (a JSON array is refused by limitRequestDocuments), and every document
+    // is held to the depth, alias, sensitive-mutation, page-size and cost limits before it executes.
+    allowBatchedHttpRequests: false,
+    validationRules: documentLimitRules(),
     // Shutdown is ours (src/main.ts): drain HTTP, close the pool, stop the embedded database, exit 0.
     stopOnTerminationSignals: false,
     formatError: createFormatError((error, formatted) => {
@@ -115,24 +122,31 @@ export async function startHttpServer(
       res.status(503).json({ status: "database unreachable" });
     }
   });
+  // Public keys for verifiers of our tokens (internal apps, auditors): current and retired-in-grace, by kid.
+  app.get("/.well-known/jwks.json", async (_req, res) => {
+    const jwks = await services.auth.jwks();
+    res.set("cache-control", "public, max-age=300").json(jwks);
+  });
+  app.use(oauthTokenRouter(services, logger));
   app.use(
     "/graphql",
     express.json({ limit: "1mb" }),
+    limitRequestDocuments(),
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<RequestContext> => {
         const meta: RequestMeta = {
           requestId: res.locals.requestId as string,
           operation: null,
           clientAddress: req.ip ?? null,
-          purpose: sanitizeHeaderValue(req.header("x-custos-purpose")),
+          purpose: parsePurpose(req.header("x-custos-purpose")),
         };
         const header = req.header("authorization");
         if (!header) return { actor: null, meta };
         const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header);
         if (!match) throw unauthenticatedError();
         try {
-          const principal = await services.auth.authenticate(match[1]);
-          return { actor: { principal, ability: defineAbilityFor(principal), meta }, meta };
+          const { principal, sessionId } = await services.auth.authenticateSession(match[1]);
+          return { actor: { principal, ability: defineAbilityFor(principal, { purpose: meta.purpose }), meta, sessionId }, meta };
         } catch (error) {
           if (error instanceof CustosError && error.code === "UNAUTHENTICATED") throw unauthenticatedError();
           throw error;

@@ -2,13 +2,19 @@
 import { AbilityBuilder, createMongoAbility, subject as asSubject } from "@casl/ability";
 import { permittedFieldsOf } from "@casl/ability/extra";
 import { isOneOf, ROLES } from "../domain/enums";
-import { ROLE_POLICIES, type AppAbility } from "./roles";
-import { FIELDS_OF, type Action, type Principal, type SubjectName } from "./subjects";
+import { mayReadPiiInFull, ROLE_POLICIES, type AppAbility } from "./roles";
+import { FIELDS_OF, type AccessContext, type Action, type Principal, type SubjectName } from "./subjects";
 
-export function defineAbilityFor(principal: Principal): AppAbility {
+export function defineAbilityFor(principal: Principal, ctx: AccessContext = { purpose: null }): AppAbility {
   if (!isOneOf(ROLES, principal.role)) throw new TypeError(`unknown role ${String(principal.role)}`);
+  if ((principal.role === "SERVICE") !== (principal.kind === "service")) throw new TypeError("only service principals have role SERVICE");
   const builder = new AbilityBuilder<AppAbility>(createMongoAbility);
-  ROLE_POLICIES[principal.role](principal, builder.can, builder.cannot);
+  const full = mayReadPiiInFull(principal, ctx);
+  ROLE_POLICIES[principal.role]({
+    p: principal,
+    can: builder.can,
+    pii: (subject, fields, conditions) => builder.can(full ? "read" : "readMasked", subject, [...fields], conditions),
+  });
   return builder.build();
 }
 
@@ -24,4 +30,13 @@ export function permittedFields(ability: AppAbility, action: Action, type: RowSu
   return permittedFieldsOf(ability, action, asSubject(type, { ...row }) as never, {
     fieldsFrom: (rule) => rule.fields ?? [...FIELDS_OF[type]],
   });
+}
+
+export type FieldLevel = "full" | "masked" | "hidden";
+
+/** For each of `fields`, how this principal may see it on this row. */
+export function fieldLevels<F extends string>(ability: AppAbility, type: RowSubject, row: Record<string, unknown>, fields: readonly F[]): Map<F, FieldLevel> {
+  const full = new Set(permittedFields(ability, "read", type, row));
+  const masked = new Set(permittedFields(ability, "readMasked", type, row));
+  return new Map(fields.map((f) => [f, full.has(f) ? "full" : masked.has(f) ? "masked" : "hidden"]));
 }

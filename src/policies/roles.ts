@@ -1,52 +1,125 @@
-// Per role: what it may do, on which rows (conditions) and which fields. The one place policy lives.
+// Per role: what it may do, on which rows (conditions) and which fields, with which PII level. The one
+// place policy lives; `npx custos policies` prints it as a matrix.
 import type { AbilityBuilder, MongoAbility } from "@casl/ability";
 import type { Role } from "../domain/enums";
-import { CASE_FIELDS, CASE_PUBLIC_FIELDS, CUSTOMER_FIELDS, CUSTOMER_PUBLIC_FIELDS, type Principal } from "./subjects";
+import {
+  CASE_PII_FIELDS,
+  CASE_PUBLIC_FIELDS,
+  CUSTOMER_PUBLIC_FIELDS,
+  type AccessContext,
+  type Principal,
+  type ServiceScope,
+} from "./subjects";
 
 export type AppAbility = MongoAbility;
-type Define = (p: Principal, can: AbilityBuilder<AppAbility>["can"], cannot: AbilityBuilder<AppAbility>["cannot"]) => void;
+type Can = AbilityBuilder<AppAbility>["can"];
+type Conditions = Record<string, unknown>;
+
+/** What a role's rules are built from: the principal, and the PII level this request may have. */
+export interface RuleKit {
+  p: Principal;
+  can: Can;
+  /** Grants PII fields in full when this request may see PII in full, else masked. */
+  pii(subject: "Customer" | "Case", fields: readonly string[], conditions?: Conditions): void;
+}
+
+const CUSTOMER_RELATIONS = ["transactions", "cases"] as const;
+const CUSTOMER_VIEW = [...CUSTOMER_PUBLIC_FIELDS, ...CUSTOMER_RELATIONS];
+const ALL_PII = ["fullName", "nationalId", "phone", "email", "address"] as const;
 
 function requireLine(p: Principal): string {
   // The database enforces this too (staff_line_matches_role); a token without it is refused outright.
-  if (!p.businessLine) throw new TypeError(`principal ${p.id} with role ${p.role} has no business line`);
+  if (!p.businessLine || !p.teamId) throw new TypeError(`principal ${p.id} with role ${p.role} has no business line or team`);
   return p.businessLine;
 }
 
-export const ROLE_POLICIES: Record<Role, Define> = {
-  // Cases of their line's team, and the customers who have a relationship with that line.
-  AGENT(p, can) {
+function hasScope(p: Principal, scope: ServiceScope): boolean {
+  return p.scopes.includes(scope);
+}
+
+export const ROLE_POLICIES: Record<Role, (kit: RuleKit) => void> = {
+  // Their line's cases and the customers who have a relationship with that line. They change only cases
+  // assigned to them or unassigned in their team; a national id they see only masked.
+  AGENT({ p, can, pii }) {
     const line = requireLine(p);
-    can("read", "Case", [...CASE_FIELDS], { businessLine: line });
+    can("read", "Case", [...CASE_PUBLIC_FIELDS], { businessLine: line });
+    pii("Case", CASE_PII_FIELDS, { businessLine: line });
     can("create", "Case", { businessLine: line });
-    can("update", "Case", { businessLine: line });
-    can("read", "Customer", [...CUSTOMER_FIELDS], { businessLines: line });
-    can("create", "Customer");
+    can("update", "Case", { businessLine: line, assigneeId: p.id });
+    can("update", "Case", { teamId: p.teamId, assigneeId: null });
+    can("read", "Customer", CUSTOMER_VIEW, { businessLines: line });
+    pii("Customer", ["fullName", "phone", "email", "address"], { businessLines: line });
+    can("readMasked", "Customer", ["nationalId"], { businessLines: line });
+    can("create", "Customer", [...ALL_PII]);
+    can("update", "Customer", ["phone", "email", "address"], { businessLines: line });
+    can("read", "Training", { staffId: p.id });
   },
-  TEAM_LEAD(p, can) {
+  // Everything of their line, national ids included; corrections of names too.
+  TEAM_LEAD({ p, can, pii }) {
     const line = requireLine(p);
-    can("read", "Case", [...CASE_FIELDS], { businessLine: line });
+    can("read", "Case", [...CASE_PUBLIC_FIELDS], { businessLine: line });
+    pii("Case", CASE_PII_FIELDS, { businessLine: line });
     can("create", "Case", { businessLine: line });
     can("update", "Case", { businessLine: line });
-    can("read", "Customer", [...CUSTOMER_FIELDS], { businessLines: line });
-    can("create", "Customer");
+    can("read", "Customer", CUSTOMER_VIEW, { businessLines: line });
+    pii("Customer", ALL_PII, { businessLines: line });
+    can("create", "Customer", [...ALL_PII]);
+    can("update", "Customer", ["fullName", "phone", "email", "address"], { businessLines: line });
     can("read", "StaffUser");
+    can("read", "Training", { staffId: p.id });
   },
-  // Reads everything, PII and audit trail included; writes nothing on cases or customers.
-  COMPLIANCE_OFFICER(_p, can) {
-    can("read", "Case", [...CASE_FIELDS]);
-    can("read", "Customer", [...CUSTOMER_FIELDS]);
+  // Reads everything, PII and the audit trail included; writes nothing on cases or customers; keeps the
+  // training records.
+  COMPLIANCE_OFFICER({ can, pii }) {
+    can("read", "Case", [...CASE_PUBLIC_FIELDS]);
+    pii("Case", CASE_PII_FIELDS);
+    can("read", "Customer", CUSTOMER_VIEW);
+    pii("Customer", ALL_PII);
     can("read", "AuditEvent");
     can("read", "StaffUser");
+    can("read", "Training");
+    can("create", "Training");
   },
   // Access data and the audit trail; sees that customers and cases exist, never what they say.
-  SECURITY_ANALYST(_p, can) {
+  SECURITY_ANALYST({ p, can }) {
     can("read", "AuditEvent");
     can("read", "StaffUser");
     can("read", "Customer", [...CUSTOMER_PUBLIC_FIELDS]);
     can("read", "Case", [...CASE_PUBLIC_FIELDS]);
+    can("read", "Training", { staffId: p.id });
   },
   // Users and configuration; no customer or case data at all.
-  ADMIN(_p, can) {
+  ADMIN({ p, can }) {
     can("manage", "StaffUser");
+    can("read", "Training", { staffId: p.id });
+  },
+  // An external auditor or regulator, for a time window: the audit trail (reports and exports come
+  // with their issues), nothing about customers.
+  AUDITOR({ can }) {
+    can("read", "AuditEvent");
+  },
+  // An internal app: exactly what its scopes grant; PII only with a PII scope (and a stated purpose).
+  SERVICE({ p, can, pii }) {
+    if (hasScope(p, "customers:read") || hasScope(p, "customers:read:pii")) {
+      can("read", "Customer", CUSTOMER_VIEW);
+      if (hasScope(p, "customers:read:pii")) pii("Customer", ALL_PII);
+      else can("readMasked", "Customer", [...ALL_PII]);
+    }
+    if (hasScope(p, "customers:write")) can("create", "Customer", [...ALL_PII]);
+    if (hasScope(p, "cases:read") || hasScope(p, "cases:read:narrative") || hasScope(p, "cases:write")) {
+      can("read", "Case", [...CASE_PUBLIC_FIELDS]);
+      if (hasScope(p, "cases:read:narrative")) pii("Case", CASE_PII_FIELDS);
+      else can("readMasked", "Case", [...CASE_PII_FIELDS]);
+    }
+    if (hasScope(p, "cases:write")) {
+      can("create", "Case");
+      can("update", "Case");
+    }
+    if (hasScope(p, "audit:read")) can("read", "AuditEvent");
   },
 };
+
+/** Full PII needs current training and a stated purpose; otherwise every PII grant is masked. */
+export function mayReadPiiInFull(p: Principal, ctx: AccessContext): boolean {
+  return p.trainingCurrent && ctx.purpose !== null;
+}

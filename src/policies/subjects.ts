@@ -2,15 +2,38 @@
 import type { BusinessLine, Role } from "../domain/enums";
 import { CUSTOMER_PII_FIELDS } from "../domain/enums";
 
-export type Action = "read" | "create" | "update" | "manage";
-export type SubjectName = "Customer" | "Case" | "AuditEvent" | "StaffUser" | "all";
+/** readMasked: the field may be shown only masked (see src/domain/masking.ts). */
+export type Action = "read" | "readMasked" | "create" | "update" | "manage";
+export type SubjectName = "Customer" | "Case" | "AuditEvent" | "StaffUser" | "Training" | "all";
 
 export interface Principal {
   readonly id: string;
   readonly role: Role;
   readonly businessLine: BusinessLine | null;
   readonly teamId: string | null;
+  /** "service" for an internal app's machine identity (role SERVICE), "staff" for people. */
+  readonly kind: "staff" | "service";
+  /** Mandatory compliance training is current. Without it PII is shown masked only. */
+  readonly trainingCurrent: boolean;
+  /** What a SERVICE token was granted; empty for staff. */
+  readonly scopes: readonly string[];
 }
+
+/** Per request: full PII needs a stated purpose (x-custos-purpose). */
+export interface AccessContext {
+  readonly purpose: string | null;
+}
+
+export const SERVICE_SCOPES = [
+  "customers:read",
+  "customers:read:pii",
+  "customers:write",
+  "cases:read",
+  "cases:read:narrative",
+  "cases:write",
+  "audit:read",
+] as const;
+export type ServiceScope = (typeof SERVICE_SCOPES)[number];
 
 export const CUSTOMER_PUBLIC_FIELDS = ["id", "reference", "businessLines", "status", "createdAt", "updatedAt"] as const;
 export const CUSTOMER_FIELDS = [...CUSTOMER_PUBLIC_FIELDS, ...CUSTOMER_PII_FIELDS, "transactions", "cases"] as const;
@@ -42,9 +65,13 @@ export const CASE_PUBLIC_FIELDS = [
 ] as const;
 export const CASE_FIELDS = [...CASE_PUBLIC_FIELDS, ...CASE_PII_FIELDS] as const;
 
+/** Customer fields a client may set; everything else on a customer is the server's. */
+export const CUSTOMER_WRITABLE_FIELDS = ["fullName", "nationalId", "phone", "email", "address"] as const;
+
 export const FIELDS_OF: Record<Exclude<SubjectName, "all">, readonly string[]> = {
   Customer: CUSTOMER_FIELDS,
   Case: CASE_FIELDS,
   AuditEvent: [],
   StaffUser: [],
+  Training: [],
 };

@@ -9,14 +9,14 @@ import { actorOf } from "./support";
 export class AuthResolver {
   constructor(private readonly auth: AuthService) {}
 
-  @Mutation(() => AuthPayload, { description: "Exchange staff credentials for a short-lived access token" })
+  @Mutation(() => AuthPayload, { description: "Exchange staff credentials for a short-lived access token and a refresh token" })
   async login(@Arg("email") email: string, @Arg("password") password: string, @Ctx() ctx: RequestContext): Promise<AuthPayload> {
-    const { accessToken, expiresAt } = await this.auth.login(ctx.meta, email, password);
-    return { accessToken, expiresAt, tokenType: "Bearer" };
+    return { ...(await this.auth.login(ctx.meta, email, password)), tokenType: "Bearer" };
   }
 
   @Query(() => Me)
   me(@Ctx() ctx: RequestContext): Me {
-    return { ...actorOf(ctx).principal! };
+    const p = actorOf(ctx).principal!;
+    return { ...p, kind: p.kind.toUpperCase(), scopes: [...p.scopes] };
   }
 }

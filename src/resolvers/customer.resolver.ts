@@ -5,7 +5,7 @@ import type { RequestContext } from "../context";
 import { CUSTOMER_PII_FIELDS } from "../domain/enums";
 import { CaseConnection } from "../schema/case.type";
 import { toConnection } from "../schema/connection";
-import { CreateCustomerInput, Customer, CustomerConnection, CustomerFilter, TransactionConnection } from "../schema/customer.type";
+import { CreateCustomerInput, Customer, CustomerConnection, CustomerFilter, TransactionConnection, UpdateCustomerInput } from "../schema/customer.type";
 import type { CaseService } from "../services/case.service";
 import type { CustomerService } from "../services/customer.service";
 import type { CustomerView } from "../store/customer.store";
@@ -51,6 +51,13 @@ export class CustomerResolver {
   @Mutation(() => Customer)
   async createCustomer(@Arg("input", () => CreateCustomerInput) input: CreateCustomerInput, @Ctx() ctx: RequestContext) {
     return toCustomer(await this.customerService.create(actorOf(ctx), input));
+  }
+
+  @Mutation(() => Customer, { description: "Correct a customer's details; fields the role may not write are refused" })
+  async updateCustomer(@Arg("id", () => ID) id: string, @Arg("input", () => UpdateCustomerInput) input: UpdateCustomerInput, @Ctx() ctx: RequestContext) {
+    // Only keys the client actually sent: an absent field must not become "set to null".
+    const given = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+    return toCustomer(await this.customerService.update(actorOf(ctx), id, given));
   }
 
   @FieldResolver(() => TransactionConnection)

@@ -1,21 +1,27 @@
 // Builds the executable schema, handing each resolver class its services (no global container).
 import type { GraphQLSchema } from "graphql";
 import { buildSchema } from "type-graphql";
+import { AccountResolver } from "../resolvers/account.resolver";
 import { AuditResolver } from "../resolvers/audit.resolver";
 import { AuthResolver } from "../resolvers/auth.resolver";
 import { CaseResolver } from "../resolvers/case.resolver";
 import { CustomerResolver } from "../resolvers/customer.resolver";
+import { SessionResolver } from "../resolvers/session.resolver";
+import { TrainingResolver } from "../resolvers/training.resolver";
 import type { Services } from "../services";
 
 export async function buildGraphQLSchema(services: Services): Promise<GraphQLSchema> {
   const instances = new Map<Function, object>([
     [AuthResolver, new AuthResolver(services.auth)],
+    [SessionResolver, new SessionResolver(services.sessions)],
+    [AccountResolver, new AccountResolver(services.accounts)],
     [CustomerResolver, new CustomerResolver(services.customers, services.cases)],
     [CaseResolver, new CaseResolver(services.cases, services.customers)],
     [AuditResolver, new AuditResolver(services.audit)],
+    [TrainingResolver, new TrainingResolver(services.training)],
   ]);
   return buildSchema({
-    resolvers: [AuthResolver, CustomerResolver, CaseResolver, AuditResolver],
+    resolvers: [AuthResolver, SessionResolver, AccountResolver, CustomerResolver, CaseResolver, AuditResolver, TrainingResolver],
     container: {
       get(someClass: Function) {
         const instance = instances.get(someClass);

@@ -42,6 +42,15 @@ export class CreateCustomerInput {
   @Field(() => String, { nullable: true }) address?: string | null;
 }
 
+@InputType({ description: "Only the fields given change; null removes an optional field. Each role may set only some fields." })
+export class UpdateCustomerInput {
+  @Field(() => String, { nullable: true }) fullName?: string | null;
+  @Field(() => String, { nullable: true }) nationalId?: string | null;
+  @Field(() => String, { nullable: true }) phone?: string | null;
+  @Field(() => String, { nullable: true }) email?: string | null;
+  @Field(() => String, { nullable: true }) address?: string | null;
+}
+
 @InputType({ description: "Exact-match lookup through blind indexes; all given fields must match." })
 export class CustomerFilter {
   @Field(() => String, { nullable: true }) phone?: string | null;

@@ -4,8 +4,8 @@ import { randomUUID } from "node:crypto";
 import type { DataSource } from "typeorm";
 import { DAY_MS, HOUR_MS, type Clock } from "../clock";
 import { hashPassword } from "../crypto";
-import { BUSINESS_LINES, CASE_KINDS, CHANNELS, type BusinessLine, type CaseStatus, type Role } from "../domain/enums";
-import { StaffUserEntity, TeamEntity } from "../entities";
+import { BUSINESS_LINES, CASE_KINDS, CHANNELS, MANDATORY_TRAINING_COURSE, type BusinessLine, type CaseStatus, type StaffRole } from "../domain/enums";
+import { StaffTrainingEntity, StaffUserEntity, TeamEntity } from "../entities";
 import type { Services } from "../services";
 import { insertSeedData, type SeedCase, type SeedCustomer } from "../store/seed.store";
 
@@ -53,7 +53,7 @@ export interface SeedSummary {
 interface StaffSpec {
   email: string;
   name: string;
-  role: Role;
+  role: StaffRole;
   line: BusinessLine | null;
 }
 
@@ -68,6 +68,7 @@ function staffSpecs(): StaffSpec[] {
   specs.push({ email: "compliance@demo.custos", name: "Compliance officer", role: "COMPLIANCE_OFFICER", line: null });
   specs.push({ email: "security@demo.custos", name: "Security analyst", role: "SECURITY_ANALYST", line: null });
   specs.push({ email: "admin@demo.custos", name: "Administrator", role: "ADMIN", line: null });
+  specs.push({ email: "auditor@demo.custos", name: "External auditor", role: "AUDITOR", line: null });
   return specs;
 }
 
@@ -129,6 +130,19 @@ export async function seedDemo(
       teamId: spec.line ? teams.get(spec.line)!.id : null,
       passwordHash: await hashPassword(DEMO_PASSWORD),
       active: true,
+      accessExpiresAt: spec.role === "AUDITOR" ? new Date(now.getTime() + 90 * DAY_MS) : null,
+    });
+    // Everyone holds the mandatory course except the second personal-banking agent, whose training
+    // lapsed: the demo shows PII masked for them.
+    const lapsed = spec.email === "agent2.personal@demo.custos";
+    const completedAt = new Date(now.getTime() - (lapsed ? 400 : 30) * DAY_MS);
+    await ds.getRepository(StaffTrainingEntity).save({
+      staffId: user.id,
+      course: MANDATORY_TRAINING_COURSE,
+      completedAt,
+      expiresAt: new Date(completedAt.getTime() + 365 * DAY_MS),
+      recordedBy: null,
+      recordedAt: completedAt,
     });
     if (spec.role === "AGENT" && spec.line) agents.set(spec.line, [...(agents.get(spec.line) ?? []), user.id]);
   }

@@ -3,7 +3,7 @@ import type { CustomerPiiField } from "../domain/enums";
 import { badInput } from "../errors";
 import type { AuditActor, AuditedStore } from "../store/audited-store";
 import type { CustomerCipher } from "../store/customer-cipher";
-import { createCustomer, listCustomers, readCustomer, type CustomerFilter, type CustomerPii } from "../store/customer.store";
+import { createCustomer, listCustomers, readCustomer, updateCustomer, type CustomerFilter, type CustomerPii, type CustomerUpdate } from "../store/customer.store";
 import type { PageRequest } from "../store/paging";
 import { listTransactions } from "../store/transaction.store";
 
@@ -50,6 +50,16 @@ export class CustomerService {
       address: checkField("address", input.address, false),
     };
     return this.store.run(actor, { action: "customer.create", resourceType: "customer" }, (uow) => createCustomer(uow, this.cipher, clean));
+  }
+
+  /** Only the fields present in `input` change; null removes an optional field. */
+  update(actor: AuditActor, id: string, input: Partial<Record<keyof CustomerPii, string | null>>) {
+    const changes: CustomerUpdate = {};
+    for (const field of Object.keys(RULES) as Array<keyof CustomerPii>) {
+      if (input[field] === undefined) continue;
+      changes[field] = input[field] === null ? null : checkField(field, input[field], field === "fullName" || field === "nationalId");
+    }
+    return this.store.run(actor, { action: "customer.update", resourceType: "customer", resourceId: id }, (uow) => updateCustomer(uow, this.cipher, id, changes));
   }
 
   transactions(actor: AuditActor, customerId: string, page: PageRequest) {

@@ -6,10 +6,11 @@ import { intakeDeadlines } from "../domain/clocks";
 import { OPEN_CASE_STATUSES, type BusinessLine, type CaseKind, type CaseStatus, type Channel, type Complexity } from "../domain/enums";
 import { CaseEntity, CaseEventEntity, CaseNoteEntity, CustomerKeyEntity, TeamEntity } from "../entities";
 import { conflict, forbidden, notFound } from "../errors";
-import { canOnRow, permittedFields, rulesToSql, type ColumnMap } from "../policies";
+import { MASKED_TEXT } from "../domain/masking";
+import { canOnRow, fieldLevels, rulesToSql, type AppAbility, type ColumnMap } from "../policies";
 import type { UnitOfWork } from "./audited-store";
 import type { CustomerCipher } from "./customer-cipher";
-import { assertCustomerReadable } from "./customer.store";
+import { assertCustomerReadable, maskedDetail } from "./customer.store";
 import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from "./paging";
 import { isUuid, requireActor } from "./store-support";
 
@@ -146,8 +147,7 @@ export async function openCase(uow: UnitOfWork, cipher: CustomerCipher, input: O
     await addTimelineEvent(uow, id, "ASSIGNED", { assigneeId, rule: "fewest-open-cases" });
     uow.record({ action: "case.assign", resourceType: "case", resourceId: id, outcome: "SUCCESS", fields: ["assigneeId"], details: { assigneeId } });
   }
-  const readable = new Set(permittedFields(ability, "read", "Case", { ...row }));
-  return toView(row, readable.has("summary") ? { summary: input.summary } : {});
+  return toView(row, echoSummary(ability, row, () => input.summary));
 }
 
 export async function addCaseNote(uow: UnitOfWork, cipher: CustomerCipher, caseId: string, body: string): Promise<CaseNoteView> {
@@ -182,8 +182,7 @@ export async function resolveCase(uow: UnitOfWork, cipher: CustomerCipher, caseI
   await addTimelineEvent(uow, row.id, "RESOLVED", { from: row.status });
   uow.record({ action: "case.resolve", resourceType: "case", resourceId: row.id, outcome: "SUCCESS", fields: ["status", "resolution"] });
   const fresh = await uow.em.findOneOrFail(CaseEntity, { where: { id: row.id } });
-  const readable = new Set(permittedFields(ability, "read", "Case", { ...fresh }));
-  return toView(fresh, readable.has("summary") ? { summary: cipher.openCaseText(dek, row.id, "summary", fresh.summaryEnc) } : {});
+  return toView(fresh, echoSummary(ability, fresh, () => cipher.openCaseText(dek, row.id, "summary", fresh.summaryEnc)));
 }
 
 /** Loads a case and checks `action` on that row; out of scope is reported as missing and audited as denied. */
@@ -213,33 +212,31 @@ async function loadCaseFor(uow: UnitOfWork, id: string, action: "read" | "update
 async function revealCases(uow: UnitOfWork, cipher: CustomerCipher, rows: CaseEntity[], wanted: readonly CaseTextField[]): Promise<CaseView[]> {
   const { ability } = requireActor(uow);
   const plans = rows.map((row) => {
-    const allowed = new Set(permittedFields(ability, "read", "Case", { ...row }));
-    return { row, fields: wanted.filter((f) => allowed.has(f)) };
+    const levels = fieldLevels(ability, "Case", { ...row }, wanted);
+    return { row, levels, shown: wanted.filter((f) => levels.get(f) !== "hidden"), decrypt: wanted.filter((f) => levels.get(f) === "full") };
   });
-  const customerIds = [...new Set(plans.filter((p) => p.fields.length > 0).map((p) => p.row.customerId))];
+  const customerIds = [...new Set(plans.filter((p) => p.decrypt.length > 0).map((p) => p.row.customerId))];
   const keys = customerIds.length
     ? new Map((await uow.em.findBy(CustomerKeyEntity, customerIds.map((customerId) => ({ customerId })))).map((k) => [k.customerId, k]))
     : new Map<string, CustomerKeyEntity>();
-  const noteRows = plans.some((p) => p.fields.includes("notes"))
-    ? await uow.em.find(CaseNoteEntity, {
-        where: plans.filter((p) => p.fields.includes("notes")).map((p) => ({ caseId: p.row.id })),
-        order: { createdAt: "ASC", id: "ASC" },
-      })
+  const withNotes = plans.filter((p) => p.shown.includes("notes"));
+  const noteRows = withNotes.length
+    ? await uow.em.find(CaseNoteEntity, { where: withNotes.map((p) => ({ caseId: p.row.id })), order: { createdAt: "ASC", id: "ASC" } })
     : [];
-  return plans.map(({ row, fields }) => {
+  return plans.map(({ row, levels, shown, decrypt }) => {
+    const key = keys.get(row.customerId);
+    if (decrypt.length > 0 && !key) throw new Error(`customer ${row.customerId} has no data key`);
+    const dek = decrypt.length > 0 ? cipher.openDataKey(row.customerId, { version: key!.kekVersion, wrapped: key!.wrappedDek }) : null;
+    // A masked narrative is not decrypted at all: it shows only that there is one.
+    const text = (field: string, blob: Buffer) => (dek ? cipher.openCaseText(dek, row.id, field, blob) : MASKED_TEXT);
     const extra: Pick<CaseView, "summary" | "notes"> = {};
-    if (fields.length > 0) {
-      const key = keys.get(row.customerId);
-      if (!key) throw new Error(`customer ${row.customerId} has no data key`);
-      const dek = cipher.openDataKey(row.customerId, { version: key.kekVersion, wrapped: key.wrappedDek });
-      if (fields.includes("summary")) extra.summary = cipher.openCaseText(dek, row.id, "summary", row.summaryEnc);
-      if (fields.includes("notes")) {
-        extra.notes = noteRows
-          .filter((n) => n.caseId === row.id)
-          .map((n) => ({ id: n.id, authorId: n.authorId, createdAt: n.createdAt, body: cipher.openCaseText(dek, row.id, `note:${n.id}`, n.bodyEnc) }));
-      }
+    if (shown.includes("summary")) extra.summary = text("summary", row.summaryEnc);
+    if (shown.includes("notes")) {
+      extra.notes = noteRows
+        .filter((n) => n.caseId === row.id)
+        .map((n) => ({ id: n.id, authorId: n.authorId, createdAt: n.createdAt, body: text(`note:${n.id}`, n.bodyEnc) }));
     }
-    uow.record({ action: "case.read", resourceType: "case", resourceId: row.id, outcome: "SUCCESS", fields });
+    uow.record({ action: "case.read", resourceType: "case", resourceId: row.id, outcome: "SUCCESS", fields: decrypt, details: maskedDetail(levels) });
     return toView(row, extra);
   });
 }
@@ -265,6 +262,12 @@ async function customerDataKey(uow: UnitOfWork, cipher: CustomerCipher, customer
 
 async function addTimelineEvent(uow: UnitOfWork, caseId: string, type: string, data: CaseEventEntity["data"]): Promise<void> {
   await uow.em.insert(CaseEventEntity, { caseId, type, occurredAt: uow.now, actorId: uow.actor.principal?.id ?? null, data });
+}
+
+/** The writer sees the summary back as a read would show it. */
+function echoSummary(ability: AppAbility, row: CaseEntity, summary: () => string): Pick<CaseView, "summary"> {
+  const level = fieldLevels(ability, "Case", { ...row }, ["summary"]).get("summary");
+  return level === "full" ? { summary: summary() } : level === "masked" ? { summary: MASKED_TEXT } : {};
 }
 
 function toView(row: CaseEntity, extra: Pick<CaseView, "summary" | "notes">): CaseView {

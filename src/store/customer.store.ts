@@ -3,8 +3,9 @@
 import { randomUUID } from "node:crypto";
 import { CUSTOMER_PII_FIELDS, type BusinessLine, type CustomerPiiField } from "../domain/enums";
 import { CustomerEntity, CustomerKeyEntity } from "../entities";
-import { badInput, conflict, forbidden, notFound } from "../errors";
-import { canOnRow, permittedFields, rulesToSql, type ColumnMap } from "../policies";
+import { maskPii } from "../domain/masking";
+import { badInput, conflict, CustosError, forbidden, notFound } from "../errors";
+import { canOnRow, fieldLevels, permittedFields, rulesToSql, type AppAbility, type ColumnMap, type FieldLevel } from "../policies";
 import type { UnitOfWork } from "./audited-store";
 import type { CustomerCipher } from "./customer-cipher";
 import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from "./paging";
@@ -126,7 +127,10 @@ export async function listCustomers(
   return toPage(rows, size, totalCount, (r) => byId.get(r.id)!, (r) => [r.createdAt.toISOString(), r.id]);
 }
 
-/** Decrypts, for each row, the requested PII fields the principal may read, and records one read per row. */
+/**
+ * For each row, decrypts the requested PII fields the principal may see (in full or masked), masks where
+ * the policy says so, and records one read per row listing what was decrypted and what was masked.
+ */
 async function revealCustomers(
   uow: UnitOfWork,
   cipher: CustomerCipher,
@@ -135,14 +139,14 @@ async function revealCustomers(
 ): Promise<CustomerView[]> {
   const { ability } = requireActor(uow);
   const plans = rows.map((row) => {
-    const allowed = new Set(permittedFields(ability, "read", "Customer", { ...row }));
-    return { row, fields: wanted.filter((f) => allowed.has(f)) };
+    const levels = fieldLevels(ability, "Customer", { ...row }, wanted);
+    return { row, levels, fields: wanted.filter((f) => levels.get(f) !== "hidden") };
   });
   const needKeys = plans.filter((p) => p.fields.length > 0).map((p) => p.row.id);
   const keys = needKeys.length
     ? new Map((await uow.em.findBy(CustomerKeyEntity, needKeys.map((customerId) => ({ customerId })))).map((k) => [k.customerId, k]))
     : new Map<string, CustomerKeyEntity>();
-  return plans.map(({ row, fields }) => {
+  return plans.map(({ row, levels, fields }) => {
     const pii: CustomerView["pii"] = {};
     if (fields.length > 0) {
       const key = keys.get(row.id);
@@ -150,19 +154,29 @@ async function revealCustomers(
       const dek = cipher.openDataKey(row.id, { version: key.kekVersion, wrapped: key.wrappedDek });
       for (const field of fields) {
         const blob = row[ENC_COLUMN[field]] as Buffer | null;
-        pii[field] = blob ? cipher.openCustomerField(dek, row.id, field, blob) : null;
+        const clear = blob ? cipher.openCustomerField(dek, row.id, field, blob) : null;
+        pii[field] = clear === null || levels.get(field) === "full" ? clear : maskPii(field, clear);
       }
     }
-    uow.record({ action: "customer.read", resourceType: "customer", resourceId: row.id, outcome: "SUCCESS", fields });
+    uow.record({ action: "customer.read", resourceType: "customer", resourceId: row.id, outcome: "SUCCESS", fields, details: maskedDetail(levels) });
     return toView(row, pii);
   });
 }
 
+/** `{ masked: "nationalId,phone" }` when any requested field was shown masked (for access reports). */
+export function maskedDetail(levels: ReadonlyMap<string, FieldLevel>): Record<string, string> {
+  const masked = [...levels].filter(([, level]) => level === "masked").map(([f]) => f).sort();
+  return masked.length ? { masked: masked.join(",") } : {};
+}
+
 export async function createCustomer(uow: UnitOfWork, cipher: CustomerCipher, input: CustomerPii): Promise<CustomerView> {
   const { ability, principal } = requireActor(uow);
-  if (!ability.can("create", "Customer")) {
-    uow.recordAttempt({ action: "customer.create", resourceType: "customer", resourceId: null, outcome: "DENIED" });
-    throw forbidden();
+  const given = CUSTOMER_PII_FIELDS.filter((f) => input[f] !== null);
+  const settable = new Set(permittedFields(ability, "create", "Customer", {}));
+  const refused = given.filter((f) => !settable.has(f));
+  if (!ability.can("create", "Customer") || refused.length > 0) {
+    uow.recordAttempt({ action: "customer.create", resourceType: "customer", resourceId: null, outcome: "DENIED", fields: refused });
+    throw refused.length ? forbiddenFields(refused) : forbidden();
   }
   const nationalIdBidx = cipher.blindIndex("nationalId", input.nationalId);
   if (await uow.em.existsBy(CustomerEntity, { nationalIdBidx })) {
@@ -198,13 +212,64 @@ export async function createCustomer(uow: UnitOfWork, cipher: CustomerCipher, in
     throw error;
   }
   await uow.em.insert(CustomerKeyEntity, { customerId: id, kekVersion: stored.version, wrappedDek: stored.wrapped, createdAt: uow.now });
-  const written = CUSTOMER_PII_FIELDS.filter((f) => input[f] !== null);
-  uow.record({ action: "customer.create", resourceType: "customer", resourceId: id, outcome: "SUCCESS", fields: written });
-  // The creator sees back only what a read would show them.
-  const readable = new Set(permittedFields(ability, "read", "Customer", { ...row }));
+  uow.record({ action: "customer.create", resourceType: "customer", resourceId: id, outcome: "SUCCESS", fields: given });
+  return toView(row, echoAsRead(ability, row, input));
+}
+
+/** The writer sees back only what a read would show them, masked where a read would be. */
+function echoAsRead(ability: AppAbility, row: CustomerEntity, values: Partial<Record<CustomerPiiField, string | null>>): CustomerView["pii"] {
+  const levels = fieldLevels(ability, "Customer", { ...row }, CUSTOMER_PII_FIELDS);
   const pii: CustomerView["pii"] = {};
-  for (const f of CUSTOMER_PII_FIELDS) if (readable.has(f)) pii[f] = input[f];
-  return toView(row, pii);
+  for (const f of CUSTOMER_PII_FIELDS) {
+    const value = values[f];
+    if (value === undefined || levels.get(f) === "hidden") continue;
+    pii[f] = value === null || levels.get(f) === "full" ? value : maskPii(f, value);
+  }
+  return pii;
+}
+
+function forbiddenFields(fields: readonly string[]) {
+  return new CustosError("FORBIDDEN", `Not allowed to set: ${fields.join(", ")}`, { fields: fields.join(",") });
+}
+
+export type CustomerUpdate = Partial<Record<"fullName" | "nationalId" | "phone" | "email" | "address", string | null>>;
+
+/**
+ * Changes the given PII fields. Fields the role may not write are refused (FORBIDDEN, nothing written);
+ * the rest are re-encrypted under the customer's key and their blind indexes rebuilt.
+ */
+export async function updateCustomer(uow: UnitOfWork, cipher: CustomerCipher, id: string, changes: CustomerUpdate): Promise<CustomerView> {
+  const { ability } = requireActor(uow);
+  const row = await assertCustomerReadable(uow, id, "customer.update");
+  const given = CUSTOMER_PII_FIELDS.filter((f) => changes[f] !== undefined);
+  const writable = new Set(permittedFields(ability, "update", "Customer", { ...row }));
+  const refused = given.filter((f) => !writable.has(f));
+  if (refused.length > 0 || given.length === 0) {
+    if (given.length === 0) throw badInput("nothing to change", "input");
+    uow.recordAttempt({ action: "customer.update", resourceType: "customer", resourceId: row.id, outcome: "DENIED", fields: refused });
+    throw forbiddenFields(refused);
+  }
+  const key = await uow.em.findOneByOrFail(CustomerKeyEntity, { customerId: row.id });
+  const dek = cipher.openDataKey(row.id, { version: key.kekVersion, wrapped: key.wrappedDek });
+  const patch: Partial<CustomerEntity> = { updatedAt: uow.now, version: row.version + 1 };
+  for (const f of given) {
+    const value = changes[f] ?? null;
+    if (value === null && (f === "fullName" || f === "nationalId")) throw badInput(`${f} cannot be removed`, f);
+    (patch as Record<string, unknown>)[ENC_COLUMN[f]] = value === null ? null : cipher.sealCustomerField(dek, row.id, f, value);
+    if (f === "phone" || f === "email" || f === "nationalId") {
+      (patch as Record<string, unknown>)[`${f}Bidx`] = value === null ? null : cipher.blindIndex(f, value);
+    }
+  }
+  try {
+    const result = await uow.em.update(CustomerEntity, { id: row.id, version: row.version }, patch);
+    if (result.affected !== 1) throw conflict("The customer changed meanwhile; reload and try again");
+  } catch (error) {
+    if (isUniqueViolation(error)) throw conflict("A customer with this national id already exists");
+    throw error;
+  }
+  uow.record({ action: "customer.update", resourceType: "customer", resourceId: row.id, outcome: "SUCCESS", fields: given });
+  const fresh = await uow.em.findOneByOrFail(CustomerEntity, { id: row.id });
+  return toView(fresh, echoAsRead(ability, fresh, Object.fromEntries(given.map((f) => [f, changes[f] ?? null]))));
 }
 
 function toView(row: CustomerEntity, pii: CustomerView["pii"]): CustomerView {

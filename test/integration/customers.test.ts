@@ -14,10 +14,12 @@ const PAGE = `query Page($first: Int, $after: String) {
 let server: TestServer;
 let agent: StaffLogin; // PERSONAL_BANKING
 let otherAgent: StaffLogin; // CORPORATE_FINANCE
+let lead: StaffLogin; // PERSONAL_BANKING
 let compliance: StaffLogin;
 beforeAll(async () => {
   server = await createTestServer();
   agent = await server.staff("AGENT", "PERSONAL_BANKING");
+  lead = await server.staff("TEAM_LEAD", "PERSONAL_BANKING");
   otherAgent = await server.staff("AGENT", "CORPORATE_FINANCE");
   compliance = await server.staff("COMPLIANCE_OFFICER");
 });
@@ -27,12 +29,17 @@ describe("creating customers", () => {
   it("stores every field and reads them back, in the creating agent's line", async () => {
     const input = uniqueCustomer({ address: "221B Baker Street, London" });
     const { id, created } = await createCustomer(server, agent.token, input);
-    expect(created).toMatchObject({ ...input, businessLines: ["PERSONAL_BANKING"], status: "ACTIVE" });
+    expect(created).toMatchObject({ ...input, nationalId: expect.any(String), businessLines: ["PERSONAL_BANKING"], status: "ACTIVE" });
     expect(created.reference).toMatch(/^C\d{7}$/);
 
+    // An agent sees a national id only masked (its last four characters); their team lead in full.
+    const masked = { ...input, nationalId: `****${input.nationalId.slice(-4)}` };
+    expect(created.nationalId).toBe(masked.nationalId);
     const read = await server.gql(READ, { id }, { token: agent.token });
     expect(read.errors).toBeUndefined();
-    expect(read.data!.customer).toEqual({ id, reference: created.reference, businessLines: ["PERSONAL_BANKING"], status: "ACTIVE", ...input });
+    expect(read.data!.customer).toEqual({ id, reference: created.reference, businessLines: ["PERSONAL_BANKING"], status: "ACTIVE", ...masked });
+    const byLead = await server.gql(READ, { id }, { token: lead.token });
+    expect(byLead.data!.customer).toEqual({ id, reference: created.reference, businessLines: ["PERSONAL_BANKING"], status: "ACTIVE", ...input });
   });
 
   it.each([

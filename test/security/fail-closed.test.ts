@@ -19,7 +19,7 @@ let auditRowsBeforeOutage: number;
 async function post(query: string, variables: Record<string, unknown>, token?: string) {
   const res = await fetch(server.url, {
     method: "POST",
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: { "content-type": "application/json", "x-custos-purpose": "CASE_HANDLING", ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query, variables }),
   });
   const text = await res.text();

@@ -11,7 +11,7 @@ let needles: string[];
 beforeAll(async () => {
   server = await createTestServer();
   const summary = await seedDemo(server.custos.ds, server.custos.services, { clock: server.clock, onlyIfEmpty: false, customers: 50, cases: 200 });
-  expect(summary).toEqual({ staff: 15, customers: 50, cases: 200 });
+  expect(summary).toEqual({ staff: 16, customers: 50, cases: 200 });
   const customers = generateDemoCustomers(DEMO_SEED, server.clock.now(), 50);
   needles = customers.flatMap(({ pii }) => [
     pii.fullName,

@@ -8,9 +8,10 @@ import path from "node:path";
 import { Client } from "pg";
 import { ManualClock } from "../../src/clock";
 import { loadConfig } from "../../src/config";
-import { DEFAULT_PASSWORD_PARAMS } from "../../src/crypto";
+import { DEFAULT_PASSWORD_PARAMS, loadOrCreateKeyFile } from "../../src/crypto";
 import { createDataSource, MIGRATIONS, runMigrations } from "../../src/db/data-source";
-import type { BusinessLine, Role } from "../../src/domain/enums";
+import { MANDATORY_TRAINING_COURSE, type BusinessLine, type StaffRole } from "../../src/domain/enums";
+import { DAY_MS } from "../../src/clock";
 import { startCustos, type Custos } from "../../src/main";
 import { createTestDatabase, ensureTemplate } from "./database";
 import pino from "pino";
@@ -26,7 +27,7 @@ export interface StaffLogin {
   id: string;
   email: string;
   password: string;
-  role: Role;
+  role: StaffRole;
   businessLine: BusinessLine | null;
   token: string;
 }
@@ -36,10 +37,20 @@ export interface TestServer {
   clock: ManualClock;
   custos: Custos;
   databaseUrl: string;
-  /** Posts a GraphQL operation; `token` becomes a bearer header. */
-  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, opts?: { token?: string; headers?: Record<string, string> }): Promise<GraphQLResponse<T>>;
-  /** Creates a staff user through the real service and logs them in over HTTP. */
-  staff(role: Role, businessLine?: BusinessLine | null): Promise<StaffLogin>;
+  /**
+   * Posts a GraphQL operation; `token` becomes a bearer header. Requests state the purpose
+   * CASE_HANDLING (x-custos-purpose) unless `purpose` says otherwise (null: none).
+   */
+  gql<T = Record<string, any>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    opts?: { token?: string; headers?: Record<string, string>; purpose?: string | null },
+  ): Promise<GraphQLResponse<T>>;
+  /**
+   * Creates a staff user through the real service, records current mandatory training for them
+   * (unless `training: false`) and logs them in over HTTP. Auditors get a 30-day window.
+   */
+  staff(role: StaffRole, businessLine?: BusinessLine | null, opts?: { training?: boolean }): Promise<StaffLogin>;
   /** A superuser connection to this test's database, for tampering and raw-table checks. */
   sql<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
   stop(): Promise<void>;
@@ -65,11 +76,21 @@ function migratedTemplate(): Promise<string> {
 
 let staffCounter = 0;
 
-export async function createTestServer(opts: { clock?: ManualClock; logger?: pino.Logger } = {}): Promise<TestServer> {
+/**
+ * `env` overrides the test environment's variables, e.g. `{ NODE_ENV: "production" }` (a key file is then
+ * generated into the temporary data directory, since production never generates one itself) or
+ * `{ CUSTOS_TRUST_PROXY: "true" }` to choose the client address per request with X-Forwarded-For.
+ */
+export async function createTestServer(opts: { clock?: ManualClock; logger?: pino.Logger; env?: Record<string, string> } = {}): Promise<TestServer> {
   const db = await createTestDatabase({ template: await migratedTemplate() });
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "custos-test-"));
   const clock = opts.clock ?? new ManualClock();
-  const config = loadConfig({ NODE_ENV: "test", DATABASE_URL: db.url, CUSTOS_DATA_DIR: dataDir, PORT: "0", CUSTOS_SEED_DEMO: "false" });
+  const env: Record<string, string> = { NODE_ENV: "test", DATABASE_URL: db.url, CUSTOS_DATA_DIR: dataDir, PORT: "0", CUSTOS_SEED_DEMO: "false", ...opts.env };
+  if (env.NODE_ENV === "production" && !env.CUSTOS_KEYS_FILE) {
+    env.CUSTOS_KEYS_FILE = path.join(dataDir, "keys.json");
+    await loadOrCreateKeyFile(env.CUSTOS_KEYS_FILE, { create: true });
+  }
+  const config = loadConfig(env);
   const custos = await startCustos(config, { clock, logger: opts.logger ?? pino({ level: "silent" }), passwordParams: DEFAULT_PASSWORD_PARAMS });
   const admin = new Client({ connectionString: db.url });
   await admin.connect();
@@ -80,6 +101,7 @@ export async function createTestServer(opts: { clock?: ManualClock; logger?: pin
       headers: {
         "content-type": "application/json",
         ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
+        ...(o.purpose === null ? {} : { "x-custos-purpose": o.purpose ?? "CASE_HANDLING" }),
         ...(o.headers ?? {}),
       },
       body: JSON.stringify({ query, variables }),
@@ -88,11 +110,19 @@ export async function createTestServer(opts: { clock?: ManualClock; logger?: pin
     return { status: res.status, headers: res.headers, data: body.data ?? null, errors: body.errors };
   };
 
-  const staff: TestServer["staff"] = async (role, businessLine = null) => {
+  const staff: TestServer["staff"] = async (role, businessLine = null, staffOpts = {}) => {
     const email = `${role.toLowerCase()}.${++staffCounter}.${process.pid}@test.custos`;
     const password = `correct horse battery ${staffCounter}`;
     const actor = { principal: null, ability: null, meta: { requestId: `test-setup-${staffCounter}`, operation: "test-setup", clientAddress: null, purpose: null } };
-    const user = await custos.services.staff.add(actor, { email, role, businessLine, password });
+    const now = clock.now();
+    const accessExpiresAt = role === "AUDITOR" ? new Date(now.getTime() + 30 * DAY_MS) : null;
+    const user = await custos.services.staff.add(actor, { email, role, businessLine, password, accessExpiresAt });
+    if (staffOpts.training !== false) {
+      await admin.query(
+        `INSERT INTO staff_training (staff_id, course, completed_at, expires_at, recorded_at) VALUES ($1, $2, $3, $4, $3)`,
+        [user.id, MANDATORY_TRAINING_COURSE, new Date(now.getTime() - DAY_MS), new Date(now.getTime() + 365 * DAY_MS)],
+      );
+    }
     const res = await gql<{ login: { accessToken: string } }>(
       `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }`,
       { e: email, p: password },

@@ -10,7 +10,15 @@ import { defineAbilityFor, rulesToSql, type Action, type AppAbility, type Column
 // The stores' own maps, so these expectations break if a store changes its SQL.
 function principal(role: Role): Principal {
   const lined = role === "AGENT" || role === "TEAM_LEAD";
-  return { id: `${role}-id`, role, businessLine: lined ? "SECURITIES" : null, teamId: lined ? "team-sec" : null };
+  return {
+    id: `${role}-id`,
+    role,
+    businessLine: lined ? "SECURITIES" : null,
+    teamId: lined ? "team-sec" : null,
+    kind: role === "SERVICE" ? "service" : "staff",
+    trainingCurrent: true,
+    scopes: role === "SERVICE" ? ["customers:read", "cases:read", "cases:write"] : [],
+  };
 }
 
 const IN_LINE_CUSTOMER = { sql: ":policy_0 = ANY(c.business_lines)", params: { policy_0: "SECURITIES" } };
@@ -22,10 +30,19 @@ const FALSE = { sql: "FALSE", params: {} };
 const EXPECTED: ReadonlyArray<readonly [Role, Action, object, object]> = [
   ["AGENT", "read", IN_LINE_CUSTOMER, IN_LINE_CASE],
   ["AGENT", "create", TRUE, IN_LINE_CASE],
-  ["AGENT", "update", FALSE, IN_LINE_CASE],
+  // Agents change only cases assigned to them, or unassigned ones of their team.
+  [
+    "AGENT",
+    "update",
+    IN_LINE_CUSTOMER,
+    {
+      sql: "((s.team_id = :policy_0 AND s.assignee_id IS NULL) OR (s.business_line = :policy_1 AND COALESCE(s.assignee_id = :policy_2, FALSE)))",
+      params: { policy_0: "team-sec", policy_1: "SECURITIES", policy_2: "AGENT-id" },
+    },
+  ],
   ["TEAM_LEAD", "read", IN_LINE_CUSTOMER, IN_LINE_CASE],
   ["TEAM_LEAD", "create", TRUE, IN_LINE_CASE],
-  ["TEAM_LEAD", "update", FALSE, IN_LINE_CASE],
+  ["TEAM_LEAD", "update", IN_LINE_CUSTOMER, IN_LINE_CASE],
   ["COMPLIANCE_OFFICER", "read", TRUE, TRUE],
   ["COMPLIANCE_OFFICER", "create", FALSE, FALSE],
   ["COMPLIANCE_OFFICER", "update", FALSE, FALSE],
@@ -36,6 +53,13 @@ const EXPECTED: ReadonlyArray<readonly [Role, Action, object, object]> = [
   ["ADMIN", "read", FALSE, FALSE],
   ["ADMIN", "create", FALSE, FALSE],
   ["ADMIN", "update", FALSE, FALSE],
+  ["AUDITOR", "read", FALSE, FALSE],
+  ["AUDITOR", "create", FALSE, FALSE],
+  ["AUDITOR", "update", FALSE, FALSE],
+  // This principal holds customers:read, cases:read and cases:write (see principal()).
+  ["SERVICE", "read", TRUE, TRUE],
+  ["SERVICE", "create", FALSE, TRUE],
+  ["SERVICE", "update", FALSE, TRUE],
 ];
 
 describe("rulesToSql for each role's rules", () => {
