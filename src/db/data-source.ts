@@ -4,9 +4,10 @@ import { InitialSchema1764320000000 } from "../../migrations/1764320000000-initi
 import { SessionsMigration1764330000000 } from "../../migrations/1764330000000-sessions";
 import { LoginThrottle1764330000001 } from "../../migrations/1764330000001-login-throttle";
 import { AccessControl1764330000002 } from "../../migrations/1764330000002-access-control";
+import { ActorReferences1764330000003 } from "../../migrations/1764330000003-actor-references";
 import { ENTITIES } from "../entities";
 
-export const MIGRATIONS = [InitialSchema1764320000000, SessionsMigration1764330000000, LoginThrottle1764330000001, AccessControl1764330000002];
+export const MIGRATIONS = [InitialSchema1764320000000, SessionsMigration1764330000000, LoginThrottle1764330000001, AccessControl1764330000002, ActorReferences1764330000003];
 
 export function createDataSource(url: string, opts: { poolSize?: number; applicationName?: string } = {}): DataSource {
   return new DataSource({

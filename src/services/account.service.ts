@@ -25,6 +25,7 @@ export class AccountService {
   async changePassword(actor: AuditActor, currentPassword: string, newPassword: string): Promise<boolean> {
     const { ds, store } = this.deps;
     if (!actor.principal) throw unauthenticated("Authentication required");
+    if (actor.principal.kind !== "staff") throw forbidden("A machine identity has no password");
     const user = await ds.getRepository(StaffUserEntity).findOne({ where: { id: actor.principal.id } });
     if (!user) throw unauthenticated("Authentication required");
     const refused = async (reason: string, error: CustosError) => {

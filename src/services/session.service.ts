@@ -6,7 +6,7 @@ import { HOUR_MS, type Clock } from "../clock";
 import type { RequestMeta } from "../context";
 import { issueAccessToken, type SigningKeySet } from "../crypto";
 import { StaffUserEntity } from "../entities";
-import { badInput, unauthenticated } from "../errors";
+import { badInput, forbidden, unauthenticated } from "../errors";
 import type { Principal } from "../policies";
 import type { AuditActor, AuditedStore, UnitOfWork } from "../store/audited-store";
 import {
@@ -119,6 +119,7 @@ export class SessionService {
   logout(actor: AuditActor, sessionId: string | null): Promise<boolean> {
     const principal = actor.principal;
     if (!principal) throw unauthenticated("Authentication required");
+    if (principal.kind !== "staff") throw forbidden("A machine identity has no session to end");
     if (!sessionId) throw badInput("this token belongs to no session");
     return this.deps.store.run(actor, { action: "auth.logout", resourceType: "staff_user", resourceId: principal.id }, async (uow) => {
       const revokedTokens = await revokeFamily(uow.em, principal.id, sessionId, "logout", uow.now);

@@ -1,0 +1,225 @@
+// The authorization matrix through HTTP: every role × every query and mutation of the schema, each with its
+// expected outcome, and every PII field of a customer and a case at its expected level (full / masked /
+// hidden). The schema is read by introspection: an operation without an entry here fails the suite.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { StaffRole } from "../../src/domain/enums";
+import { ROLES, type Role } from "../../src/domain/enums";
+import { createTestServer, type GraphQLResponse, type StaffLogin, type TestServer } from "../support/test-server";
+
+type Outcome = "OK" | "FORBIDDEN" | "NOT_FOUND" | "UNAUTHENTICATED" | "BAD_USER_INPUT";
+interface Caller {
+  role: Role;
+  token: string;
+  /** Staff only: the login's credentials (for login, changePassword) and the session's refresh token. */
+  login?: StaffLogin;
+  refreshToken?: string;
+}
+
+let server: TestServer;
+let fixtures: StaffLogin; // a PERSONAL_BANKING team lead who creates the customers and cases acted on
+const callers = new Map<Role, Caller>();
+let customerId: string;
+let caseId: string;
+const CUSTOMER = { fullName: "Matrix Alvarez-Quint", nationalId: "MX55443322", phone: "+86 139 1234 5678", email: "matrix.aq@example.com", address: "7 Policy Lane" };
+const SUMMARY = "Matrix test: card charged twice";
+
+async function newCustomer(nationalId = `MX${Math.floor(Math.random() * 1e10).toString().padStart(10, "0")}`): Promise<string> {
+  const res = await server.gql(`mutation($i: CreateCustomerInput!) { createCustomer(input: $i) { id } }`, { i: { ...CUSTOMER, nationalId } }, { token: fixtures.token });
+  expect(res.errors).toBeUndefined();
+  return res.data!.createCustomer.id;
+}
+
+async function newCase(): Promise<string> {
+  const input = { customerId: await newCustomer(), channel: "PHONE", kind: "COMPLAINT", category: "card.dispute", complexity: "COMMON", businessLine: "PERSONAL_BANKING", summary: SUMMARY };
+  const res = await server.gql(`mutation($i: OpenCaseInput!) { openCase(input: $i) { id assigneeId } }`, { i: input }, { token: fixtures.token });
+  expect(res.errors).toBeUndefined();
+  // The only PERSONAL_BANKING agent owns every case of the line: the agent's writes are on their own cases.
+  expect(res.data!.openCase.assigneeId).toBe(callers.get("AGENT")!.login!.id);
+  return res.data!.openCase.id;
+}
+
+function outcome(res: GraphQLResponse): Outcome {
+  if (!res.errors?.length) return "OK";
+  return res.errors[0].extensions!.code as Outcome;
+}
+
+/** Each operation: how a caller exercises it (on fresh fixtures where it changes state), and who may. */
+const OPERATIONS: Record<string, { run: (c: Caller) => Promise<GraphQLResponse>; expect: Record<Role, Outcome> }> = {
+  me: {
+    run: (c) => server.gql(`{ me { id role } }`, {}, { token: c.token }),
+    expect: { AGENT: "OK", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "OK", ADMIN: "OK", AUDITOR: "OK", SERVICE: "OK" },
+  },
+  customer: {
+    run: (c) => server.gql(`query($id: ID!) { customer(id: $id) { id } }`, { id: customerId }, { token: c.token }),
+    expect: { AGENT: "OK", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "OK", ADMIN: "FORBIDDEN", AUDITOR: "FORBIDDEN", SERVICE: "OK" },
+  },
+  customers: {
+    run: (c) => server.gql(`{ customers(first: 5) { totalCount } }`, {}, { token: c.token }),
+    expect: { AGENT: "OK", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "OK", ADMIN: "FORBIDDEN", AUDITOR: "FORBIDDEN", SERVICE: "OK" },
+  },
+  case: {
+    run: (c) => server.gql(`query($id: ID!) { case(id: $id) { id } }`, { id: caseId }, { token: c.token }),
+    expect: { AGENT: "OK", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "OK", ADMIN: "FORBIDDEN", AUDITOR: "FORBIDDEN", SERVICE: "OK" },
+  },
+  cases: {
+    run: (c) => server.gql(`{ cases(first: 5) { totalCount } }`, {}, { token: c.token }),
+    expect: { AGENT: "OK", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "OK", ADMIN: "FORBIDDEN", AUDITOR: "FORBIDDEN", SERVICE: "OK" },
+  },
+  auditTrail: {
+    run: (c) => server.gql(`{ auditTrail(first: 1) { totalCount } }`, {}, { token: c.token }),
+    expect: { AGENT: "FORBIDDEN", TEAM_LEAD: "FORBIDDEN", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "OK", ADMIN: "FORBIDDEN", AUDITOR: "OK", SERVICE: "OK" },
+  },
+  verifyAuditChain: {
+    run: (c) => server.gql(`{ verifyAuditChain { ok } }`, {}, { token: c.token }),
+    expect: { AGENT: "FORBIDDEN", TEAM_LEAD: "FORBIDDEN", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "OK", ADMIN: "FORBIDDEN", AUDITOR: "OK", SERVICE: "OK" },
+  },
+  // Asked about the agent's records: the agent's own, otherwise only compliance keeps everyone's.
+  trainingRecords: {
+    run: (c) => server.gql(`query($s: ID!) { trainingRecords(staffId: $s) { id } }`, { s: callers.get("AGENT")!.login!.id }, { token: c.token }),
+    expect: { AGENT: "OK", TEAM_LEAD: "FORBIDDEN", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "FORBIDDEN", ADMIN: "FORBIDDEN", AUDITOR: "FORBIDDEN", SERVICE: "FORBIDDEN" },
+  },
+  // Staff log in with their own credentials; a machine identity has no password to log in with.
+  login: {
+    run: (c) =>
+      server.gql(`mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }`, {
+        e: c.login?.email ?? "svc@matrix.custos",
+        p: c.login?.password ?? "not a staff password",
+      }),
+    expect: { AGENT: "OK", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "OK", ADMIN: "OK", AUDITOR: "OK", SERVICE: "UNAUTHENTICATED" },
+  },
+  createCustomer: {
+    run: (c) =>
+      server.gql(`mutation($i: CreateCustomerInput!) { createCustomer(input: $i) { id } }`, { i: { ...CUSTOMER, nationalId: `MC${Date.now()}${Math.floor(Math.random() * 1e6)}`.slice(0, 20) } }, { token: c.token }),
+    expect: { AGENT: "OK", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "FORBIDDEN", SECURITY_ANALYST: "FORBIDDEN", ADMIN: "FORBIDDEN", AUDITOR: "FORBIDDEN", SERVICE: "OK" },
+  },
+  updateCustomer: {
+    run: async (c) => server.gql(`mutation($id: ID!) { updateCustomer(id: $id, input: { phone: "+86 139 0000 1111" }) { id } }`, { id: await newCustomer() }, { token: c.token }),
+    expect: { AGENT: "OK", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "FORBIDDEN", SECURITY_ANALYST: "FORBIDDEN", ADMIN: "NOT_FOUND", AUDITOR: "NOT_FOUND", SERVICE: "FORBIDDEN" },
+  },
+  openCase: {
+    run: async (c) => {
+      const input = { customerId: await newCustomer(), channel: "EMAIL", kind: "INQUIRY", category: "account.fees", complexity: "COMMON", businessLine: "PERSONAL_BANKING", summary: SUMMARY };
+      return server.gql(`mutation($i: OpenCaseInput!) { openCase(input: $i) { id } }`, { i: input }, { token: c.token });
+    },
+    expect: { AGENT: "OK", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "FORBIDDEN", SECURITY_ANALYST: "FORBIDDEN", ADMIN: "FORBIDDEN", AUDITOR: "FORBIDDEN", SERVICE: "OK" },
+  },
+  addCaseNote: {
+    run: async (c) => server.gql(`mutation($c: ID!) { addCaseNote(caseId: $c, body: "called back") { id } }`, { c: await newCase() }, { token: c.token }),
+    expect: { AGENT: "OK", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "FORBIDDEN", SECURITY_ANALYST: "FORBIDDEN", ADMIN: "FORBIDDEN", AUDITOR: "FORBIDDEN", SERVICE: "OK" },
+  },
+  resolveCase: {
+    run: async (c) => server.gql(`mutation($c: ID!) { resolveCase(caseId: $c, resolution: "refunded") { id } }`, { c: await newCase() }, { token: c.token }),
+    expect: { AGENT: "OK", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "FORBIDDEN", SECURITY_ANALYST: "FORBIDDEN", ADMIN: "FORBIDDEN", AUDITOR: "FORBIDDEN", SERVICE: "OK" },
+  },
+  recordTraining: {
+    run: (c) =>
+      server.gql(`mutation($i: RecordTrainingInput!) { recordTraining(input: $i) { id } }`, {
+        i: { staffId: callers.get("AGENT")!.login!.id, course: "COMPLAINTS_HANDLING", completedAt: "2026-10-01T00:00:00.000Z", expiresAt: "2027-10-01T00:00:00.000Z" },
+      }, { token: c.token }),
+    expect: { AGENT: "FORBIDDEN", TEAM_LEAD: "FORBIDDEN", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "FORBIDDEN", ADMIN: "FORBIDDEN", AUDITOR: "FORBIDDEN", SERVICE: "FORBIDDEN" },
+  },
+  // A throwaway account per caller, so no caller's own session is disturbed.
+  setStaffUserActive: {
+    run: async (c) => {
+      const target = await server.staff("SECURITY_ANALYST");
+      return server.gql(`mutation($id: ID!) { setStaffUserActive(id: $id, active: false) }`, { id: target.id }, { token: c.token });
+    },
+    expect: { AGENT: "FORBIDDEN", TEAM_LEAD: "FORBIDDEN", COMPLIANCE_OFFICER: "FORBIDDEN", SECURITY_ANALYST: "FORBIDDEN", ADMIN: "OK", AUDITOR: "FORBIDDEN", SERVICE: "FORBIDDEN" },
+  },
+  // Session operations act on the caller's own session; a machine identity has none.
+  refreshSession: {
+    run: (c) => server.gql(`mutation($r: String!) { refreshSession(refreshToken: $r) { accessToken } }`, { r: c.refreshToken ?? "no-such-refresh-token-0123456789abcdef" }),
+    expect: { AGENT: "OK", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "OK", ADMIN: "OK", AUDITOR: "OK", SERVICE: "UNAUTHENTICATED" },
+  },
+  changePassword: {
+    run: async (c) => {
+      if (!c.login) return server.gql(`mutation { changePassword(currentPassword: "x", newPassword: "y") }`, {}, { token: c.token });
+      const own = await server.staff(c.role as StaffRole, c.login.businessLine);
+      return server.gql(`mutation($o: String!) { changePassword(currentPassword: $o, newPassword: "a fresh long passphrase 7") }`, { o: own.password }, { token: own.token });
+    },
+    expect: { AGENT: "OK", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "OK", ADMIN: "OK", AUDITOR: "OK", SERVICE: "FORBIDDEN" },
+  },
+  logout: {
+    run: async (c) => {
+      if (!c.login) return server.gql(`mutation { logout }`, {}, { token: c.token });
+      const own = await server.staff(c.role as StaffRole, c.login.businessLine);
+      return server.gql(`mutation { logout }`, {}, { token: own.token });
+    },
+    expect: { AGENT: "OK", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "OK", ADMIN: "OK", AUDITOR: "OK", SERVICE: "FORBIDDEN" },
+  },
+};
+
+/** How each PII field reads for each role, with current training and a stated purpose. */
+const PII_LEVELS: Record<Role, Record<string, "full" | "masked" | "hidden">> = {
+  AGENT: { fullName: "full", nationalId: "masked", phone: "full", email: "full", address: "full", summary: "full" },
+  TEAM_LEAD: { fullName: "full", nationalId: "full", phone: "full", email: "full", address: "full", summary: "full" },
+  COMPLIANCE_OFFICER: { fullName: "full", nationalId: "full", phone: "full", email: "full", address: "full", summary: "full" },
+  SECURITY_ANALYST: { fullName: "hidden", nationalId: "hidden", phone: "hidden", email: "hidden", address: "hidden", summary: "hidden" },
+  ADMIN: { fullName: "hidden", nationalId: "hidden", phone: "hidden", email: "hidden", address: "hidden", summary: "hidden" },
+  AUDITOR: { fullName: "hidden", nationalId: "hidden", phone: "hidden", email: "hidden", address: "hidden", summary: "hidden" },
+  SERVICE: { fullName: "full", nationalId: "full", phone: "full", email: "full", address: "full", summary: "full" },
+};
+const MASKED: Record<string, string> = { fullName: "M*** A***", nationalId: "****3322", phone: "861****5678", email: "m***@example.com", address: "***", summary: "[restricted]" };
+
+beforeAll(async () => {
+  server = await createTestServer();
+  fixtures = await server.staff("TEAM_LEAD", "PERSONAL_BANKING");
+  for (const role of ROLES) {
+    if (role === "SERVICE") {
+      const actor = { principal: null, ability: null, meta: { requestId: "matrix", operation: "matrix", clientAddress: null, purpose: null } };
+      const client = await server.custos.services.serviceClients.register(actor, { name: "matrix app", scopes: ["customers:read", "customers:read:pii", "customers:write", "cases:read", "cases:read:narrative", "cases:write", "audit:read"] });
+      const res = await fetch(server.url.replace(/\/graphql$/, "/oauth/token"), {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ grant_type: "client_credentials", client_id: client.clientId, client_secret: client.clientSecret }),
+      });
+      callers.set(role, { role, token: ((await res.json()) as { access_token: string }).access_token });
+      continue;
+    }
+    const login = await server.staff(role, role === "AGENT" || role === "TEAM_LEAD" ? "PERSONAL_BANKING" : null);
+    const session = await server.gql(`mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken refreshToken } }`, { e: login.email, p: login.password });
+    callers.set(role, { role, token: login.token, login, refreshToken: session.data!.login.refreshToken });
+  }
+  customerId = await newCustomer(CUSTOMER.nationalId);
+  caseId = await newCase();
+}, 120_000);
+afterAll(() => server?.stop());
+
+describe("authorization matrix (HTTP)", () => {
+  it("covers every query and mutation of the schema, and names none that is not there", async () => {
+    const res = await server.gql(`{ __schema { queryType { fields { name } } mutationType { fields { name } } } }`);
+    const names = [...res.data!.__schema.queryType.fields, ...res.data!.__schema.mutationType.fields].map((f: { name: string }) => f.name).sort();
+    expect(Object.keys(OPERATIONS).sort()).toEqual(names);
+  });
+
+  for (const [name, op] of Object.entries(OPERATIONS)) {
+    it.each(ROLES)(`${name} as %s`, async (role) => {
+      expect(outcome(await op.run(callers.get(role)!))).toBe(op.expect[role]);
+    });
+  }
+});
+
+describe("PII fields by role (HTTP)", () => {
+  it.each(ROLES)("%s reads each PII field of an in-scope customer and case at its level", async (role) => {
+    const { token } = callers.get(role)!;
+    const read = await server.gql(
+      `query($c: ID!, $k: ID!) { customer(id: $c) { fullName nationalId phone email address } case(id: $k) { summary } }`,
+      { c: customerId, k: caseId },
+      { token },
+    );
+    if (PII_LEVELS[role].fullName === "hidden" && (role === "ADMIN" || role === "AUDITOR")) {
+      expect(read.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+      expect(read.data).toBeNull();
+      return;
+    }
+    expect(read.errors).toBeUndefined();
+    const seen: Record<string, unknown> = { ...read.data!.customer, summary: read.data!.case.summary };
+    const expected = Object.fromEntries(
+      Object.entries(PII_LEVELS[role]).map(([field, level]) => [
+        field,
+        level === "hidden" ? null : level === "masked" ? MASKED[field] : field === "summary" ? SUMMARY : CUSTOMER[field as keyof typeof CUSTOMER],
+      ]),
+    );
+    expect(seen).toEqual(expected);
+  });
+});
