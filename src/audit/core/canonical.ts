@@ -94,10 +94,16 @@ export function canonicalEvent(seq: number, e: AuditEventContent): string {
     }
   }
   assertFlatDetails(e.details);
-  // Built field by field so an extra property on the caller's object (say, a decrypted value) is never hashed.
-  return canonicalJson({
-    v: 1,
-    seq,
+  return canonicalJson({ v: 1, seq, ...pickContent(e) });
+}
+
+/**
+ * Exactly the hashed members of an event, copied field by field: an extra property on the caller's
+ * object (say, a decrypted value) is never hashed or stored, and later changes to the caller's object
+ * cannot make a sealed row disagree with its hash.
+ */
+export function pickContent(e: AuditEventContent): AuditEventContent {
+  return {
     occurredAt: e.occurredAt,
     actorId: e.actorId,
     actorRole: e.actorRole,
@@ -110,8 +116,8 @@ export function canonicalEvent(seq: number, e: AuditEventContent): string {
     operation: e.operation,
     clientAddress: e.clientAddress,
     purpose: e.purpose,
-    details: e.details,
-  });
+    details: { ...e.details },
+  };
 }
 
 function assertOccurredAt(value: unknown): void {

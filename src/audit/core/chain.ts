@@ -1,6 +1,6 @@
 // The hash chain: how one event's hash binds it to its predecessor, and sealing a batch onto a head.
 import { createHash } from "node:crypto";
-import { canonicalEvent, normalizeFields } from "./canonical";
+import { canonicalEvent, pickContent } from "./canonical";
 import type { AuditEventContent, ChainHead, SealedAuditEvent } from "./types";
 
 /** The prevHash of seq 1: 32 zero bytes, so every event is hashed the same way with no special case. */
@@ -46,25 +46,7 @@ export function sealEvents(head: ChainHead, events: readonly AuditEventContent[]
   for (const e of events) {
     seq += 1;
     const hash = hashEvent(prevHash, seq, e);
-    // A copy, with fields stored as hashed: later mutation of the caller's object cannot desync row and hash.
-    sealed.push({
-      seq,
-      prevHash,
-      hash,
-      occurredAt: e.occurredAt,
-      actorId: e.actorId,
-      actorRole: e.actorRole,
-      action: e.action,
-      resourceType: e.resourceType,
-      resourceId: e.resourceId,
-      fields: normalizeFields(e.fields),
-      outcome: e.outcome,
-      requestId: e.requestId,
-      operation: e.operation,
-      clientAddress: e.clientAddress,
-      purpose: e.purpose,
-      details: { ...e.details },
-    });
+    sealed.push({ seq, prevHash, hash, ...pickContent(e) });
     prevHash = hash;
   }
   return sealed;
