@@ -4,7 +4,7 @@ import "reflect-metadata";
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig, type Config } from "./config";
-import { verifyStoredChain } from "./audit/verify-store";
+import { checkpointCommand, checkpointPublicCommand, verifyCommand } from "./audit/checkpoint-commands";
 import { BUSINESS_LINES, STAFF_ROLES } from "./domain/enums";
 import { SERVICE_SCOPES } from "./policies";
 import { CustosError } from "./errors";
@@ -12,6 +12,9 @@ import { openCore, serve, type CustosCore } from "./main";
 import { renderPolicyMatrix } from "./policies/matrix";
 import { seedDemo } from "./seed/demo-seed";
 import { rotateSigningKeys } from "./services/key-rotation.service";
+import { retireMasterKey, rotateMasterKey } from "./services/master-key-rotation.service";
+import { createProgressBar } from "./progress-bar";
+import { SIGNING_KEYS_RECHECK_MS } from "./crypto";
 import type { AuditActor } from "./store/audited-store";
 
 const USAGE = `Usage: custos <command> [options]
@@ -20,7 +23,9 @@ Commands:
   serve                         run the GraphQL API (same as npm start)
   migrate                       apply pending database migrations
   seed                          seed the demo data set into an empty database
-  verify                        verify the audit hash chain; exit 1 naming the first bad seq
+  verify [--since-checkpoint]   verify the audit hash chain against the signed checkpoints; exit 1 naming
+                                the first bad seq (--since-checkpoint: only events after the last checkpoint)
+  checkpoint                    seal a signed checkpoint of the audit chain head now (if anything is new)
   policies                      print the role × action × field policy matrix (markdown)
   service add --name N --scopes S1,S2
                                 register an internal app (client credentials); prints its secret once
@@ -28,6 +33,11 @@ Commands:
                                 create a staff user; the password is read from standard input
   keys rotate-signing           make a new token signing key current; the old one verifies for one token
                                 lifetime more (writes CUSTOS_KEYS_FILE, never creates it)
+  keys rotate [--batch-size N]  new master key version; re-wraps every customer's data key in batches while
+                                the API serves (re-run to resume an interrupted rotation)
+  keys checkpoint-public        print the public JWK Set that verifies audit checkpoints
+  keys retire --version N       remove master key version N; refused while any data key uses it
+  retention [--apply]           report customers due for erasure under the retention periods; --apply erases
   help                          show this text
 
 Staff roles: ${STAFF_ROLES.join(", ")} (AUDITOR needs --expires, at most 90 days ahead)
@@ -59,33 +69,8 @@ async function readPassword(): Promise<string> {
   return text.replace(/\r?\n$/, "");
 }
 
-async function verify(config: Config): Promise<number> {
-  return withCore(config, async (core) => {
-    const tty = process.stderr.isTTY;
-    let lastShown = 0;
-    const report = await verifyStoredChain(core.ds, (checked, total) => {
-      if (tty && checked - lastShown >= 50_000) {
-        lastShown = checked;
-        process.stderr.write(`\rverified ${checked.toLocaleString("en")} / ${total.toLocaleString("en")} events`);
-      }
-    });
-    if (tty && lastShown) process.stderr.write("\n");
-    await core.services.store.recordStandalone(cliActor("verify"), [
-      {
-        action: "audit.verify",
-        resourceType: "audit",
-        resourceId: null,
-        outcome: "SUCCESS",
-        details: { ok: report.ok, checked: report.checked, firstBadSeq: report.firstBadSeq },
-      },
-    ]);
-    if (report.ok) {
-      process.stdout.write(`audit chain intact: ${report.checked} events verified\n`);
-      return 0;
-    }
-    process.stdout.write(`audit chain BROKEN at seq ${report.firstBadSeq} (${report.reason}): ${report.message}\n`);
-    return 1;
-  });
+async function verify(config: Config, argv: string[]): Promise<number> {
+  return withCore(config, (core) => verifyCommand(core, argv, cliActor("verify")));
 }
 
 async function userAdd(config: Config, argv: string[]): Promise<number> {
@@ -128,6 +113,68 @@ async function serviceAdd(config: Config, argv: string[]): Promise<number> {
   });
 }
 
+async function masterKeys(config: Config, command: "rotate" | "retire", argv: string[]): Promise<number> {
+  if (config.keysJson) throw new UsageError("master keys come from CUSTOS_KEYS_JSON: rotate them in the secret store that provides it");
+  const { values } = parseArgs({ args: argv, options: { "batch-size": { type: "string" }, version: { type: "string" } }, strict: true });
+  if (command === "retire") {
+    const version = Number(values.version);
+    if (!Number.isSafeInteger(version) || version < 1) throw new UsageError("keys retire needs --version N");
+    return withCore(config, async (core) => {
+      await retireMasterKey({ store: core.services.store, keysFile: config.keysFile }, cliActor("keys.retire"), version);
+      process.stdout.write(`master key version ${version} retired and removed from the key file\n`);
+      return 0;
+    });
+  }
+  const batchSize = values["batch-size"] === undefined ? 500 : Number(values["batch-size"]);
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new UsageError("--batch-size must be 1 to 10000");
+  return withCore(config, async (core) => {
+    const bar = createProgressBar("re-wrapping data keys");
+    // Running servers re-read the key file at most every SIGNING_KEYS_RECHECK_MS (on their next request).
+    const waitMs = SIGNING_KEYS_RECHECK_MS + 5_000;
+    const result = await rotateMasterKey(
+      {
+        store: core.services.store,
+        keysFile: config.keysFile,
+        batchSize,
+        onProgress: (done, total) => bar.update(done, total),
+        waitForReload: async (reason) => {
+          process.stderr.write(`${reason === "added" ? "new master key version written" : "re-wrap pass done"}; waiting ${waitMs / 1000} s for running servers to load the key file\n`);
+          await new Promise((resolve) => setTimeout(resolve, waitMs));
+        },
+      },
+      cliActor("keys.rotate"),
+    );
+    bar.end();
+    process.stdout.write(
+      `master key rotated${result.resumed ? " (resumed)" : ""}: current ${result.toVersion}; ${result.rewrapped} data keys re-wrapped in ${result.batches} batches` +
+        (result.fromVersion !== result.toVersion ? `; retire the old key with: custos keys retire --version ${result.fromVersion}` : "") +
+        "\n",
+    );
+    return 0;
+  });
+}
+
+async function retention(config: Config, argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { apply: { type: "boolean", default: false } }, strict: true });
+  return withCore(config, async (core) => {
+    const bar = createProgressBar("erasing");
+    const run = await core.services.dataProtection.runRetention(cliActor("retention"), { apply: values.apply!, onErased: (d, t) => bar.update(d, t) });
+    bar.end();
+    const { customerYears, complaintYears } = run.policy;
+    process.stdout.write(`retention: CLOSED customers ${customerYears} years after last activity; complaints ${complaintYears} years after closure\n`);
+    for (const c of run.candidates) {
+      process.stdout.write(`  ${c.reference}  ${c.customerId}  last activity ${c.lastActivityAt.toISOString().slice(0, 10)}  ${c.blockedBy ? `kept: ${c.blockedBy}` : values.apply ? "erased" : "due"}\n`);
+    }
+    const due = run.candidates.filter((c) => !c.blockedBy).length;
+    process.stdout.write(
+      values.apply
+        ? `${run.erased.length} erased, ${run.skipped.length} skipped (blocked meanwhile), ${run.candidates.length - due} kept\n`
+        : `${due} due for erasure, ${run.candidates.length - due} kept (dry run: add --apply to erase)\n`,
+    );
+    return 0;
+  });
+}
+
 export async function runCli(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === "help" || command === "--help" || command === "-h") {
@@ -160,9 +207,13 @@ export async function runCli(argv: string[]): Promise<number> {
         return 0;
       });
     case "verify":
-      return verify(config);
+      return verify(config, rest);
+    case "checkpoint":
+      return withCore(config, checkpointCommand);
     case "keys":
-      if (rest[0] !== "rotate-signing" || rest.length !== 1) throw new UsageError("unknown keys command (try: keys rotate-signing)");
+      if (rest[0] === "checkpoint-public" && rest.length === 1) return checkpointPublicCommand(config);
+      if (rest[0] === "rotate" || rest[0] === "retire") return masterKeys(config, rest[0], rest.slice(1));
+      if (rest[0] !== "rotate-signing" || rest.length !== 1) throw new UsageError("unknown keys command (try: keys rotate-signing, keys rotate, keys retire)");
       return withCore(config, async (core) => {
         const rotation = await rotateSigningKeys(
           { store: core.services.store, clock: core.clock, keysFile: config.keysFile, graceSeconds: config.accessTokenTtlSeconds },
@@ -172,6 +223,8 @@ export async function runCli(argv: string[]): Promise<number> {
         process.stdout.write(`signing key rotated: current ${rotation.newKid}, retired ${rotation.retiredKid}${dropped}\n`);
         return 0;
       });
+    case "retention":
+      return retention(config, rest);
     case "service":
       if (rest[0] !== "add") throw new UsageError("unknown service command (try: service add)");
       return serviceAdd(config, rest.slice(1));

@@ -14,7 +14,14 @@ export interface Config {
   readonly embeddedPgPort: number;
   /** Path of the key-material JSON file; generated in development, required in production. */
   readonly keysFile: string;
+  /**
+   * Key material as JSON from CUSTOS_KEYS_JSON (e.g. injected by a secret manager) instead of the file;
+   * read-only: rotation commands need the file. Never logged.
+   */
+  readonly keysJson: string | null;
   readonly generateKeys: boolean;
+  /** Retention periods per record type (whole years); see README "Customer data protection". */
+  readonly retention: RetentionPolicy;
   readonly tokenIssuer: string;
   readonly tokenAudience: string;
   readonly accessTokenTtlSeconds: number;
@@ -22,6 +29,22 @@ export interface Config {
   readonly introspection: boolean;
   readonly trustProxy: boolean;
   readonly seedDemo: boolean;
+  /** Signed audit checkpoints (docs/audit-checkpoints.md): outside copy directory and when to seal. */
+  readonly checkpoints: CheckpointSettings;
+}
+
+export interface CheckpointSettings {
+  /** Directory sink for the outside copies; put it where the database's operators cannot rewrite it. */
+  readonly dir: string;
+  readonly everyEvents: number;
+  readonly everySeconds: number;
+}
+
+export interface RetentionPolicy {
+  /** A CLOSED customer is due for erasure this many years after their last activity. */
+  readonly customerYears: number;
+  /** A complaint record is kept this long after it was resolved or closed; until then it blocks erasure. */
+  readonly complaintYears: number;
 }
 
 export class ConfigError extends Error {
@@ -85,7 +108,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const dataDir = path.resolve(cwd, env.CUSTOS_DATA_DIR || ".data");
   const databaseUrl = readDatabaseUrl(env);
   const keysFileRaw = env.CUSTOS_KEYS_FILE;
-  if (production && !keysFileRaw) {
+  const keysJson = env.CUSTOS_KEYS_JSON || null;
+  if (keysJson && keysFileRaw) throw new ConfigError("CUSTOS_KEYS_JSON", "cannot be set together with CUSTOS_KEYS_FILE (choose one source of keys)");
+  if (production && !keysFileRaw && !keysJson) {
     throw new ConfigError("CUSTOS_KEYS_FILE", "is required when NODE_ENV=production (keys are never generated in production)");
   }
   if (production && !databaseUrl) {
@@ -104,7 +129,12 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     dataDir,
     embeddedPgPort: readInt(env, "CUSTOS_EMBEDDED_PG_PORT", 54329, 1024, 65535),
     keysFile: keysFileRaw ? path.resolve(cwd, keysFileRaw) : path.join(dataDir, "keys.json"),
-    generateKeys: !production,
+    keysJson,
+    generateKeys: !production && !keysJson,
+    retention: Object.freeze({
+      customerYears: readInt(env, "CUSTOS_RETENTION_CUSTOMER_YEARS", 10, 1, 100),
+      complaintYears: readInt(env, "CUSTOS_RETENTION_COMPLAINT_YEARS", 5, 0, 100),
+    }),
     tokenIssuer: env.CUSTOS_TOKEN_ISSUER || "urn:custos:api",
     tokenAudience: env.CUSTOS_TOKEN_AUDIENCE || "urn:custos:clients",
     accessTokenTtlSeconds: readInt(env, "CUSTOS_ACCESS_TOKEN_TTL", 900, 30, 900),
@@ -117,6 +147,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     introspection: readBool(env, "CUSTOS_INTROSPECTION", !production),
     trustProxy: readBool(env, "CUSTOS_TRUST_PROXY", false),
     seedDemo,
+    checkpoints: Object.freeze({
+      dir: env.CUSTOS_CHECKPOINT_DIR ? path.resolve(cwd, env.CUSTOS_CHECKPOINT_DIR) : path.join(dataDir, "checkpoints"),
+      everyEvents: readInt(env, "CUSTOS_CHECKPOINT_EVERY_EVENTS", 1000, 1, 10_000_000),
+      everySeconds: readInt(env, "CUSTOS_CHECKPOINT_EVERY_SECONDS", 60, 1, 86_400),
+    }),
   };
   if (production && config.introspection) {
     throw new ConfigError("CUSTOS_INTROSPECTION", "cannot be on when NODE_ENV=production");

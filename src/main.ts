@@ -5,13 +5,15 @@ import pino, { type Logger } from "pino";
 import type { DataSource } from "typeorm";
 import { systemClock, type Clock } from "./clock";
 import { loadConfig, type Config } from "./config";
-import { LocalKeyProvider, loadOrCreateKeyFile, type PasswordParams } from "./crypto";
+import { LocalKeyProvider, loadOrCreateKeyFile, parseKeyMaterial, type PasswordParams } from "./crypto";
 import { createDataSource, runMigrations } from "./db/data-source";
 import { leaveSignalsToCaller, startEmbeddedPostgres, type EmbeddedPostgresHandle } from "./db/embedded-postgres";
 import { startHttpServer } from "./http/server";
 import { buildGraphQLSchema } from "./schema/build-schema";
 import { seedDemo } from "./seed/demo-seed";
 import { createServices, type Services } from "./services";
+import { DirectorySink } from "./audit/checkpoint-sink";
+import { loadCheckpointSigningKey } from "./services/checkpoint.service";
 
 export interface Custos {
   config: Config;
@@ -49,6 +51,8 @@ export async function openDatabase(config: Config, logger: Logger): Promise<{ ur
 }
 
 export async function loadKeys(config: Config, logger: Logger, clock: Clock = systemClock): Promise<LocalKeyProvider> {
+  // From the environment: validated like the file, but nothing to follow (a restart picks up new keys).
+  if (config.keysJson) return new LocalKeyProvider(parseKeyMaterial(config.keysJson));
   const { material, created } = await loadOrCreateKeyFile(config.keysFile, { create: config.generateKeys });
   if (created) logger.warn({ keysFile: config.keysFile }, "generated development key material (never do this in production)");
   // Token signing keys follow the file, so `custos keys rotate-signing` needs no restart.
@@ -82,6 +86,7 @@ export async function openCore(config: Config, opts: StartOptions = {}): Promise
     const applied = await runMigrations(ds);
     if (applied.length) logger.info({ applied }, "migrations applied");
     const keys = await loadKeys(config, logger, clock);
+    const checkpointKey = await loadCheckpointSigningKey(config, logger);
     const services = await createServices({
       ds,
       keys,
@@ -89,6 +94,12 @@ export async function openCore(config: Config, opts: StartOptions = {}): Promise
       logger,
       tokens: { issuer: config.tokenIssuer, audience: config.tokenAudience, ttlSeconds: config.accessTokenTtlSeconds },
       passwordParams: opts.passwordParams,
+      retention: config.retention,
+      checkpoints: {
+        key: checkpointKey,
+        sink: new DirectorySink(config.checkpoints.dir),
+        policy: { everyEvents: config.checkpoints.everyEvents, everyMs: config.checkpoints.everySeconds * 1000 },
+      },
     });
     return { config, databaseUrl, ds, services, logger, clock, close };
   } catch (error) {
@@ -102,6 +113,7 @@ export async function startCustos(config: Config, opts: StartOptions = {}): Prom
   const { ds, services, logger, clock } = core;
   let server: Awaited<ReturnType<typeof startHttpServer>> | null = null;
   const stopAll = async () => {
+    await services.checkpoints.stop();
     await server?.stop();
     await core.close();
   };
@@ -113,6 +125,8 @@ export async function startCustos(config: Config, opts: StartOptions = {}): Prom
       { schema, services, ds, logger },
     );
     logger.info({ url: server.url }, "custos is serving");
+    // Sealing runs on a timer in every replica; the advisory lock lets one at a time seal.
+    services.checkpoints.start();
     if (opts.banner) printBanner(server.url, seeded !== null, config);
     let stopping: Promise<void> | null = null;
     return { config, url: server.url, databaseUrl: core.databaseUrl, ds, services, logger, stop: () => (stopping ??= stopAll()) };

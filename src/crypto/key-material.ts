@@ -36,6 +36,17 @@ export interface KeyMaterial {
   /** HMAC key for blind indexes, base64 of 32 bytes. */
   blindIndexKey: string;
   tokenSigning: TokenSigningMaterial;
+  /**
+   * Ed25519 key that signs audit checkpoints (docs/audit-checkpoints.md). Its own key and kid, never a
+   * token key: verifiers of the log trust it for a different claim. Generated for development; a key
+   * file without it starts only outside production (checkpoints are then off).
+   */
+  checkpointSigning?: CheckpointSigningMaterial;
+}
+
+export interface CheckpointSigningMaterial {
+  kid: string;
+  privateJwk: Ed25519PrivateJwk;
 }
 
 const KEY_BYTES = 32;
@@ -99,6 +110,7 @@ export async function generateKeyMaterial(): Promise<KeyMaterial> {
     masterKeys: { current: 1, keys: { "1": randomBytes(KEY_BYTES).toString("base64") } },
     blindIndexKey: randomBytes(KEY_BYTES).toString("base64"),
     tokenSigning: { current: signing.kid, keys: [signing] },
+    checkpointSigning: await generateSigningKey(),
   };
 }
 
@@ -148,6 +160,18 @@ function parseTokenSigning(value: unknown): TokenSigningMaterial {
   return { current: value.current, keys };
 }
 
+function parseCheckpointSigning(value: unknown, tokenSigning: TokenSigningMaterial): CheckpointSigningMaterial {
+  if (!isRecord(value) || typeof value.kid !== "string" || !KID_PATTERN.test(value.kid)) {
+    throw bad("checkpointSigning.kid must be 1-128 base64url characters");
+  }
+  const privateJwk = assertEd25519Jwk(value.privateJwk, "checkpointSigning.privateJwk");
+  // One key, one purpose: a token key that also signed checkpoints would let either claim pass as the other.
+  if (tokenSigning.keys.some((k) => k.kid === value.kid || k.privateJwk.x === privateJwk.x)) {
+    throw bad("checkpointSigning must be a key of its own, not a token signing key");
+  }
+  return { kid: value.kid, privateJwk };
+}
+
 /** Validates every part; the result holds only the known members, freshly copied. */
 export function parseKeyMaterial(json: string): KeyMaterial {
   let raw: unknown;
@@ -165,11 +189,13 @@ export function parseKeyMaterial(json: string): KeyMaterial {
   for (const encoded of Object.values(masterKeys.keys)) {
     if (decodeKey32(encoded, "masterKeys").equals(blindIndexKey)) throw bad("blindIndexKey must differ from every master key");
   }
+  const tokenSigning = parseTokenSigning(raw.tokenSigning);
   return {
     version: 1,
     masterKeys,
     blindIndexKey: raw.blindIndexKey as string,
-    tokenSigning: parseTokenSigning(raw.tokenSigning),
+    tokenSigning,
+    ...(raw.checkpointSigning === undefined ? {} : { checkpointSigning: parseCheckpointSigning(raw.checkpointSigning, tokenSigning) }),
   };
 }
 

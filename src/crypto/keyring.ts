@@ -46,15 +46,31 @@ export interface KeyProvider {
   masterKeyring(): Promise<MasterKeyring>;
   blindIndexKey(): Promise<Buffer>;
   tokenSigningKeys(): Promise<SigningKeySet>;
+  /**
+   * Called with the new keyring whenever the master-key versions change (a rotation added or promoted
+   * one), so a running server unwraps what the rotation re-wrapped. Optional: a provider that never
+   * changes at run time need not implement it.
+   */
+  onMasterKeyringChange?(listener: (keyring: MasterKeyring) => void): void;
 }
+
+function decodeKeyring(material: KeyMaterial): MasterKeyring {
+  const decoded: Record<string, Buffer> = {};
+  for (const [version, encoded] of Object.entries(material.masterKeys.keys)) {
+    decoded[version] = decodeKey32(encoded, `masterKeys.keys["${version}"]`);
+  }
+  return createKeyring(decoded, material.masterKeys.current);
+}
+
+const keyringShape = (k: MasterKeyring) => `${k.current}|${[...k.keys.keys()].sort((a, b) => a - b).join(",")}`;
 
 /** How often (in the injected clock's time) a followed key file is looked at again. */
 export const SIGNING_KEYS_RECHECK_MS = 30_000;
 
 /**
- * Lets the token signing keys follow the key file, so that `custos keys rotate-signing` takes effect
- * on running servers without a restart. Only tokenSigning is reloaded: master and blind-index keys
- * need a restart (their rotation re-wraps data and is a separate procedure).
+ * Lets the token signing keys and the master keyring follow the key file, so that `custos keys
+ * rotate-signing` and `custos keys rotate` take effect on running servers without a restart. The
+ * blind-index key is not reloaded (its rotation would rebuild every index; not implemented).
  */
 export interface SigningKeyFollow {
   file: string;
@@ -66,7 +82,8 @@ export interface SigningKeyFollow {
 /** Keys held in process memory, decoded from a validated KeyMaterial. */
 export class LocalKeyProvider implements KeyProvider {
   // Private fields (#): util.inspect, console.log and JSON.stringify never show them.
-  readonly #keyring: MasterKeyring;
+  #keyring: MasterKeyring;
+  readonly #keyringListeners: Array<(keyring: MasterKeyring) => void> = [];
   readonly #blindIndexKey: Buffer;
   readonly #tokenSigning: KeyMaterial["tokenSigning"];
   #signingKeys: Promise<SigningKeySet> | undefined;
@@ -77,11 +94,7 @@ export class LocalKeyProvider implements KeyProvider {
 
   /** Decodes the symmetric keys at once, so bad material fails at start-up, not at first use. */
   constructor(material: KeyMaterial, opts: { follow?: SigningKeyFollow } = {}) {
-    const decoded: Record<string, Buffer> = {};
-    for (const [version, encoded] of Object.entries(material.masterKeys.keys)) {
-      decoded[version] = decodeKey32(encoded, `masterKeys.keys["${version}"]`);
-    }
-    this.#keyring = createKeyring(decoded, material.masterKeys.current);
+    this.#keyring = decodeKeyring(material);
     this.#blindIndexKey = decodeKey32(material.blindIndexKey, "blindIndexKey");
     this.#tokenSigning = material.tokenSigning;
     this.#follow = opts.follow;
@@ -90,6 +103,10 @@ export class LocalKeyProvider implements KeyProvider {
 
   async masterKeyring(): Promise<MasterKeyring> {
     return this.#keyring;
+  }
+
+  onMasterKeyringChange(listener: (keyring: MasterKeyring) => void): void {
+    this.#keyringListeners.push(listener);
   }
 
   async blindIndexKey(): Promise<Buffer> {
@@ -121,7 +138,12 @@ export class LocalKeyProvider implements KeyProvider {
       // Same strict reader as start-up: mode 0600, full validation.
       const { material } = await loadOrCreateKeyFile(follow.file, { create: false });
       const next = await importSigningKeys(material.tokenSigning);
+      const keyring = decodeKeyring(material);
       this.#fileFingerprint = fingerprint;
+      if (keyringShape(keyring) !== keyringShape(this.#keyring)) {
+        this.#keyring = keyring;
+        for (const listener of this.#keyringListeners) listener(keyring);
+      }
       this.#signingKeys = Promise.resolve(next);
       return next;
     } catch (error) {

@@ -4,10 +4,12 @@ import { InitialSchema1764320000000 } from "../../migrations/1764320000000-initi
 import { SessionsMigration1764330000000 } from "../../migrations/1764330000000-sessions";
 import { LoginThrottle1764330000001 } from "../../migrations/1764330000001-login-throttle";
 import { AccessControl1764330000002 } from "../../migrations/1764330000002-access-control";
+import { DataProtection1764340000000 } from "../../migrations/1764340000000-data-protection";
 import { ActorReferences1764330000003 } from "../../migrations/1764330000003-actor-references";
+import { AuditCheckpoints1764350000000 } from "../../migrations/1764350000000-audit-checkpoints";
 import { ENTITIES } from "../entities";
 
-export const MIGRATIONS = [InitialSchema1764320000000, SessionsMigration1764330000000, LoginThrottle1764330000001, AccessControl1764330000002, ActorReferences1764330000003];
+export const MIGRATIONS = [InitialSchema1764320000000, SessionsMigration1764330000000, LoginThrottle1764330000001, AccessControl1764330000002, ActorReferences1764330000003, DataProtection1764340000000, AuditCheckpoints1764350000000];
 
 export function createDataSource(url: string, opts: { poolSize?: number; applicationName?: string } = {}): DataSource {
   return new DataSource({

@@ -1,7 +1,7 @@
 // Every entity the data source knows, listed explicitly (globs load .ts files under vitest).
 import { ServiceClientEntity, StaffTrainingEntity } from "./access.entity";
 import { CaseEntity, CaseEventEntity, CaseNoteEntity } from "./case.entity";
-import { CustomerEntity, CustomerKeyEntity, CustomerTransactionEntity } from "./customer.entity";
+import { CustomerEntity, CustomerKeyEntity, CustomerTransactionEntity, LegalHoldEntity } from "./customer.entity";
 import { StaffUserEntity } from "./staff-user.entity";
 import { TeamEntity } from "./team.entity";
 
@@ -16,6 +16,7 @@ export const ENTITIES = [
   CaseEventEntity,
   StaffTrainingEntity,
   ServiceClientEntity,
+  LegalHoldEntity,
 ];
-export { ServiceClientEntity, StaffTrainingEntity };
+export { LegalHoldEntity, ServiceClientEntity, StaffTrainingEntity };
 export { CaseEntity, CaseEventEntity, CaseNoteEntity, CustomerEntity, CustomerKeyEntity, CustomerTransactionEntity, StaffUserEntity, TeamEntity };

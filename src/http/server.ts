@@ -127,6 +127,10 @@ export async function startHttpServer(
     const jwks = await services.auth.jwks();
     res.set("cache-control", "public, max-age=300").json(jwks);
   });
+  // The key that verifies signed audit checkpoints (docs/audit-checkpoints.md); separate from token keys.
+  app.get("/.well-known/audit-checkpoint-keys.json", (_req, res) => {
+    res.set("cache-control", "public, max-age=300").json(services.checkpoints.jwks());
+  });
   app.use(oauthTokenRouter(services, logger));
   app.use(
     "/graphql",

@@ -79,6 +79,10 @@ export const ROLE_POLICIES: Record<Role, (kit: RuleKit) => void> = {
     can("read", "StaffUser");
     can("read", "Training");
     can("create", "Training");
+    // Data-subject rights: erasure (blocked by holds and retention), legal holds, subject access exports.
+    can("erase", "Customer");
+    can("hold", "Customer");
+    can("export", "Customer");
   },
   // Access data and the audit trail; sees that customers and cases exist, never what they say.
   SECURITY_ANALYST({ p, can }) {

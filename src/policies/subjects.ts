@@ -2,8 +2,11 @@
 import type { BusinessLine, Role } from "../domain/enums";
 import { CUSTOMER_PII_FIELDS } from "../domain/enums";
 
-/** readMasked: the field may be shown only masked (see src/domain/masking.ts). */
-export type Action = "read" | "readMasked" | "create" | "update" | "manage";
+/**
+ * readMasked: the field may be shown only masked (see src/domain/masking.ts). erase: crypto-shred a
+ * customer; hold: place and release legal holds; export: a data subject access export.
+ */
+export type Action = "read" | "readMasked" | "create" | "update" | "manage" | "erase" | "hold" | "export";
 export type SubjectName = "Customer" | "Case" | "AuditEvent" | "StaffUser" | "Training" | "all";
 
 export interface Principal {

@@ -20,8 +20,11 @@ export class AuditResolver {
     return toConnection(await this.audit.trail(actorOf(ctx), filter ?? {}, { first, after }), (e) => ({ ...e, occurredAt: new Date(e.occurredAt) }));
   }
 
-  @Query(() => AuditVerification, { description: "Recompute the hash chain and name the first bad position" })
-  verifyAuditChain(@Ctx() ctx: RequestContext) {
-    return this.audit.verify(actorOf(ctx));
+  @Query(() => AuditVerification, { description: "Recompute the hash chain, check it against the signed checkpoints and name the first bad position" })
+  verifyAuditChain(
+    @Ctx() ctx: RequestContext,
+    @Arg("sinceCheckpoint", () => Boolean, { nullable: true, description: "Start from the last checkpoint whose database and outside copies agree" }) sinceCheckpoint?: boolean,
+  ) {
+    return this.audit.verify(actorOf(ctx), { sinceCheckpoint: sinceCheckpoint ?? false });
   }
 }

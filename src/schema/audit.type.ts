@@ -41,5 +41,8 @@ export class AuditVerification {
   @Field(() => Int) checked: number;
   @Field(() => SafeIntResolver, { nullable: true }) firstBadSeq: number | null;
   @Field(() => String, { nullable: true }) reason: string | null;
+  @Field(() => String, { nullable: true, description: "What the verifier trusted at firstBadSeq (a hash or a seq)" }) expected: string | null;
+  @Field(() => String, { nullable: true, description: "What is stored at firstBadSeq" }) found: string | null;
   @Field(() => String, { nullable: true }) message: string | null;
+  @Field(() => Int, { description: "Signed checkpoints whose head matched the stored event" }) checkpointsChecked: number;
 }

@@ -6,6 +6,7 @@ import { AuditResolver } from "../resolvers/audit.resolver";
 import { AuthResolver } from "../resolvers/auth.resolver";
 import { CaseResolver } from "../resolvers/case.resolver";
 import { CustomerResolver } from "../resolvers/customer.resolver";
+import { DataProtectionResolver } from "../resolvers/data-protection.resolver";
 import { SessionResolver } from "../resolvers/session.resolver";
 import { TrainingResolver } from "../resolvers/training.resolver";
 import type { Services } from "../services";
@@ -19,9 +20,10 @@ export async function buildGraphQLSchema(services: Services): Promise<GraphQLSch
     [CaseResolver, new CaseResolver(services.cases, services.customers)],
     [AuditResolver, new AuditResolver(services.audit)],
     [TrainingResolver, new TrainingResolver(services.training)],
+    [DataProtectionResolver, new DataProtectionResolver(services.dataProtection)],
   ]);
   return buildSchema({
-    resolvers: [AuthResolver, SessionResolver, AccountResolver, CustomerResolver, CaseResolver, AuditResolver, TrainingResolver],
+    resolvers: [AuthResolver, SessionResolver, AccountResolver, CustomerResolver, CaseResolver, AuditResolver, TrainingResolver, DataProtectionResolver],
     container: {
       get(someClass: Function) {
         const instance = instances.get(someClass);

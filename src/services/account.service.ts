@@ -1,20 +1,30 @@
 // Account changes that end sessions: a password change and a deactivation void every token issued
 // before them (staff_user.tokens_valid_after) and revoke every refresh-token family of the account.
 import type { DataSource } from "typeorm";
-import { hashPassword, verifyPassword, type PasswordParams } from "../crypto";
+import { hashPassword, keyedReference, verifyPassword, type PasswordParams } from "../crypto";
 import { StaffUserEntity } from "../entities";
 import { badInput, conflict, CustosError, forbidden, notFound, unauthenticated } from "../errors";
 import { canOnRow } from "../policies";
 import type { AuditActor, AuditedStore } from "../store/audited-store";
 import { revokeAllFamilies } from "../store/session.store";
 import { isUuid, requireActor } from "../store/store-support";
+import type { LoginThrottle } from "./login-throttle";
 import { assertPasswordPolicy } from "./password-policy";
 
 const PASSWORD_CHANGE = "staff.password.change";
+const WRONG_CURRENT = "currentPassword is not the account's password";
 
 export class AccountService {
   constructor(
-    private readonly deps: { ds: DataSource; store: AuditedStore; passwordParams: PasswordParams },
+    private readonly deps: {
+      ds: DataSource;
+      store: AuditedStore;
+      passwordParams: PasswordParams;
+      /** The login throttle: a current-password check is a password guess like a login (same account key). */
+      throttle: LoginThrottle;
+      /** Keys the account reference the throttle counts under (as AuthService.login does). */
+      referenceKey: Buffer;
+    },
   ) {}
 
   /**
@@ -32,9 +42,25 @@ export class AccountService {
       await store.recordStandalone(actor, [{ action: PASSWORD_CHANGE, resourceType: "staff_user", resourceId: user.id, outcome: "FAILURE", details: { reason } }]);
       return error;
     };
-    if (!(await verifyPassword(user.passwordHash, currentPassword))) {
-      throw await refused("bad_current_password", badInput("currentPassword is not the account's password", "currentPassword"));
+    // Counted like a login attempt, under the same account key: a stolen access token must not turn this
+    // mutation into an unthrottled password oracle. A refusal looks like a wrong password plus when to retry.
+    const subjectRef = keyedReference(this.deps.referenceKey, "login-email", user.email.trim().toLowerCase());
+    const attempt = await this.deps.throttle.admit(subjectRef, actor.meta.clientAddress);
+    if (!attempt.admitted) {
+      const { reason, scope, retryAfterSeconds } = attempt;
+      await store.recordStandalone(actor, [
+        { action: PASSWORD_CHANGE, resourceType: "staff_user", resourceId: user.id, outcome: "FAILURE", details: { reason, scope, retryAfterSeconds, subjectRef } },
+      ]);
+      throw new CustosError("BAD_USER_INPUT", WRONG_CURRENT, { field: "currentPassword", retryAfterSeconds });
     }
+    if (!(await verifyPassword(user.passwordHash, currentPassword))) {
+      await store.recordStandalone(actor, [
+        { action: PASSWORD_CHANGE, resourceType: "staff_user", resourceId: user.id, outcome: "FAILURE", details: { reason: "bad_current_password", subjectRef } },
+        ...this.deps.throttle.lockEvents(attempt, subjectRef),
+      ]);
+      throw badInput(WRONG_CURRENT, "currentPassword");
+    }
+    await this.deps.throttle.succeeded(attempt);
     try {
       assertPasswordPolicy(newPassword, "newPassword", { email: user.email });
     } catch (error) {

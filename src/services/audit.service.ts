@@ -2,7 +2,8 @@
 // itself recorded.
 import type { SealedAuditEvent } from "../audit/core";
 import { AUDIT_SELECT, rowToSealedEvent, type AuditEventRow } from "../audit/append";
-import { verifyStoredChain, type StoredChainReport } from "../audit/verify-store";
+import type { AuditLogReport } from "../audit/verify-log";
+import type { CheckpointService } from "./checkpoint.service";
 import { badInput, forbidden } from "../errors";
 import type { AuditActor, AuditedStore, UnitOfWork } from "../store/audited-store";
 import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from "../store/paging";
@@ -26,7 +27,10 @@ function assertMayRead(uow: UnitOfWork, action: string): void {
 }
 
 export class AuditService {
-  constructor(private readonly store: AuditedStore) {}
+  constructor(
+    private readonly store: AuditedStore,
+    private readonly checkpoints: CheckpointService,
+  ) {}
 
   trail(actor: AuditActor, filter: AuditTrailFilter, page: PageRequest): Promise<Page<SealedAuditEvent>> {
     for (const key of ["resourceType", "resourceId", "actorId", "action"] as const) {
@@ -71,16 +75,17 @@ export class AuditService {
     });
   }
 
-  verify(actor: AuditActor): Promise<StoredChainReport> {
+  /** The chain and every signed checkpoint, database and outside copies (docs/audit-checkpoints.md). */
+  verify(actor: AuditActor, opts: { sinceCheckpoint?: boolean } = {}): Promise<AuditLogReport> {
     return this.store.run(actor, null, async (uow) => {
       assertMayRead(uow, "audit.verify");
-      const report = await verifyStoredChain(uow.em);
+      const report = await this.checkpoints.verify(uow.em, opts);
       uow.record({
         action: "audit.verify",
         resourceType: "audit",
         resourceId: null,
         outcome: "SUCCESS",
-        details: { ok: report.ok, checked: report.checked, firstBadSeq: report.firstBadSeq },
+        details: { ok: report.ok, checked: report.checked, firstBadSeq: report.firstBadSeq, checkpointsChecked: report.checkpointsChecked },
       });
       return report;
     });

@@ -2,15 +2,18 @@
 import type { Logger } from "pino";
 import type { DataSource } from "typeorm";
 import type { Clock } from "../clock";
+import type { RetentionPolicy } from "../config";
 import { DEFAULT_PASSWORD_PARAMS, PasswordVerifier, type KeyProvider, type PasswordParams } from "../crypto";
 import { AuditedStore } from "../store/audited-store";
 import { CustomerCipher } from "../store/customer-cipher";
 import { AccountService } from "./account.service";
 import { AuditService } from "./audit.service";
+import { CheckpointService, type CheckpointSetup } from "./checkpoint.service";
 import { AuthService, type TokenSettings } from "./auth.service";
 import { LoginThrottle } from "./login-throttle";
 import { CaseService } from "./case.service";
 import { CustomerService } from "./customer.service";
+import { DataProtectionService } from "./data-protection.service";
 import { ServiceClientService } from "./service-client.service";
 import { SessionService } from "./session.service";
 import { StaffService } from "./staff.service";
@@ -25,9 +28,11 @@ export interface Services {
   customers: CustomerService;
   cases: CaseService;
   audit: AuditService;
+  checkpoints: CheckpointService;
   staff: StaffService;
   training: TrainingService;
   serviceClients: ServiceClientService;
+  dataProtection: DataProtectionService;
 }
 
 export async function createServices(deps: {
@@ -37,6 +42,9 @@ export async function createServices(deps: {
   logger: Logger;
   tokens: TokenSettings;
   passwordParams?: PasswordParams;
+  retention?: RetentionPolicy;
+  /** Signed audit checkpoints; without it sealing is off and verification uses the chain alone. */
+  checkpoints?: CheckpointSetup;
 }): Promise<Services> {
   const { ds, keys, clock, logger } = deps;
   const passwordParams = deps.passwordParams ?? DEFAULT_PASSWORD_PARAMS;
@@ -46,11 +54,18 @@ export async function createServices(deps: {
   });
   const blindKey = await keys.blindIndexKey();
   const cipher = new CustomerCipher(await keys.masterKeyring(), blindKey);
+  // A master-key rotation reaches this process through the provider (see `custos keys rotate`).
+  keys.onMasterKeyringChange?.((keyring) => {
+    cipher.useKeyring(keyring);
+    logger.info({ masterKeyCurrent: keyring.current, masterKeyVersions: [...keyring.keys.keys()] }, "master keyring reloaded");
+  });
   const passwords = await PasswordVerifier.create(passwordParams);
   // Asked per use, so that a rotation of the key file reaches signing and verification without a restart.
   const currentSigningKeys = () => keys.tokenSigningKeys();
   const serviceClients = new ServiceClientService({ ds, store, passwords, passwordParams, signingKeys: currentSigningKeys, tokens: deps.tokens, clock });
   const sessions = new SessionService({ ds, store, signingKeys: currentSigningKeys, tokens: deps.tokens, clock });
+  // One throttle for every password check of an account: login and changePassword count under the same key.
+  const throttle = new LoginThrottle(ds, clock);
   const auth = new AuthService({
     ds,
     store,
@@ -61,25 +76,31 @@ export async function createServices(deps: {
     tokens: deps.tokens,
     referenceKey: blindKey,
     clock,
-    throttle: new LoginThrottle(ds, clock),
+    throttle,
     servicePrincipal: (id) => serviceClients.principalFor(id),
   });
+  const checkpoints = new CheckpointService({ ds, clock, logger, setup: deps.checkpoints ?? { key: null, sink: null } });
   return {
     store,
     cipher,
     auth,
     sessions,
-    accounts: new AccountService({ ds, store, passwordParams }),
+    accounts: new AccountService({ ds, store, passwordParams, throttle, referenceKey: blindKey }),
     customers: new CustomerService(store, cipher),
     cases: new CaseService(store, cipher),
-    audit: new AuditService(store),
+    audit: new AuditService(store, checkpoints),
+    checkpoints,
     staff: new StaffService(store, passwordParams, clock),
     training: new TrainingService(store),
     serviceClients,
+    dataProtection: new DataProtectionService(store, cipher, deps.retention ?? DEFAULT_RETENTION),
   };
 }
 
 /** Error name and code only: database messages can quote the values of a failed statement. */
+/** Used when a caller builds services without a configuration (the defaults of src/config.ts). */
+const DEFAULT_RETENTION: RetentionPolicy = Object.freeze({ customerYears: 10, complaintYears: 5 });
+
 export function describe(error: unknown): { name: string; code?: string } {
   const e = error as { name?: string; code?: string; driverError?: { code?: string } };
   return { name: e?.name ?? typeof error, code: e?.code ?? e?.driverError?.code };

@@ -9,8 +9,8 @@ import { conflict, forbidden, notFound } from "../errors";
 import { MASKED_TEXT } from "../domain/masking";
 import { canOnRow, fieldLevels, rulesToSql, type AppAbility, type ColumnMap } from "../policies";
 import type { UnitOfWork } from "./audited-store";
-import type { CustomerCipher } from "./customer-cipher";
-import { assertCustomerReadable, maskedDetail } from "./customer.store";
+import { ERASED_TEXT, type CustomerCipher } from "./customer-cipher";
+import { assertCustomerReadable, customerErased, maskedDetail } from "./customer.store";
 import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from "./paging";
 import { isUuid, requireActor } from "./store-support";
 
@@ -226,9 +226,11 @@ async function revealCases(uow: UnitOfWork, cipher: CustomerCipher, rows: CaseEn
   return plans.map(({ row, levels, shown, decrypt }) => {
     const key = keys.get(row.customerId);
     if (decrypt.length > 0 && !key) throw new Error(`customer ${row.customerId} has no data key`);
-    const dek = decrypt.length > 0 ? cipher.openDataKey(row.customerId, { version: key!.kekVersion, wrapped: key!.wrappedDek }) : null;
+    // An erased customer's key is gone: the narrative reads as erased, never as an error or garbage.
+    const erased = decrypt.length > 0 && key!.wrappedDek === null;
+    const dek = decrypt.length > 0 && !erased ? cipher.openDataKey(row.customerId, { version: key!.kekVersion, wrapped: key!.wrappedDek }) : null;
     // A masked narrative is not decrypted at all: it shows only that there is one.
-    const text = (field: string, blob: Buffer) => (dek ? cipher.openCaseText(dek, row.id, field, blob) : MASKED_TEXT);
+    const text = (field: string, blob: Buffer) => (dek ? cipher.openCaseText(dek, row.id, field, blob) : erased ? ERASED_TEXT : MASKED_TEXT);
     const extra: Pick<CaseView, "summary" | "notes"> = {};
     if (shown.includes("summary")) extra.summary = text("summary", row.summaryEnc);
     if (shown.includes("notes")) {
@@ -257,6 +259,7 @@ async function pickAssignee(uow: UnitOfWork, teamId: string): Promise<string | n
 async function customerDataKey(uow: UnitOfWork, cipher: CustomerCipher, customerId: string): Promise<Buffer> {
   const key = await uow.em.findOne(CustomerKeyEntity, { where: { customerId } });
   if (!key) throw new Error(`customer ${customerId} has no data key`);
+  if (key.wrappedDek === null) throw customerErased();
   return cipher.openDataKey(customerId, { version: key.kekVersion, wrapped: key.wrappedDek });
 }
 

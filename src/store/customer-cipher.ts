@@ -4,16 +4,39 @@ import { blindIndex, decryptField, encryptField, generateDataKey, unwrapDataKey,
 
 export interface WrappedKey {
   readonly version: number;
-  readonly wrapped: Buffer;
+  /** null: destroyed by erasure; opening it fails with KEY_DESTROYED. */
+  readonly wrapped: Buffer | null;
 }
 
+/** What an erased customer's narratives read as: the text is gone, the record of one having existed is not. */
+export const ERASED_TEXT = "[erased]";
+
 export class CustomerCipher {
-  readonly #keyring: MasterKeyring;
+  #keyring: MasterKeyring;
   readonly #blindKey: Buffer;
 
   constructor(keyring: MasterKeyring, blindIndexKey: Buffer) {
     this.#keyring = keyring;
     this.#blindKey = blindIndexKey;
+  }
+
+  /** A master-key rotation reached this process: new data keys wrap under its current version. */
+  useKeyring(keyring: MasterKeyring): void {
+    this.#keyring = keyring;
+  }
+
+  get keyring(): MasterKeyring {
+    return this.#keyring;
+  }
+
+  /** Unwraps under whichever version wrapped it and wraps again under the current one (rotation). */
+  rewrapDataKey(customerId: string, stored: WrappedKey): WrappedKey {
+    const dek = this.openDataKey(customerId, stored);
+    try {
+      return wrapDataKey(this.#keyring, dek, customerId);
+    } finally {
+      dek.fill(0);
+    }
   }
 
   /** A new customer's data key, and its wrapped form for storage. */

@@ -148,8 +148,14 @@ async function revealCustomers(
     : new Map<string, CustomerKeyEntity>();
   return plans.map(({ row, levels, fields }) => {
     const pii: CustomerView["pii"] = {};
+    const key = keys.get(row.id);
+    if (fields.length > 0 && key?.wrappedDek === null) {
+      // Erased: the PII is gone by design. The fields read as null and nothing was decrypted.
+      for (const field of fields) pii[field] = null;
+      uow.record({ action: "customer.read", resourceType: "customer", resourceId: row.id, outcome: "SUCCESS", fields: [], details: { erased: true } });
+      return toView(row, pii);
+    }
     if (fields.length > 0) {
-      const key = keys.get(row.id);
       if (!key) throw new Error(`customer ${row.id} has no data key`);
       const dek = cipher.openDataKey(row.id, { version: key.kekVersion, wrapped: key.wrappedDek });
       for (const field of fields) {
@@ -228,6 +234,11 @@ function echoAsRead(ability: AppAbility, row: CustomerEntity, values: Partial<Re
   return pii;
 }
 
+/** Writing to an erased customer (or a case of theirs) is refused; the rule names why. */
+export function customerErased(): CustosError {
+  return new CustosError("CONFLICT", "The customer was erased", { rule: "CUSTOMER_ERASED" });
+}
+
 function forbiddenFields(fields: readonly string[]) {
   return new CustosError("FORBIDDEN", `Not allowed to set: ${fields.join(", ")}`, { fields: fields.join(",") });
 }
@@ -240,8 +251,13 @@ export type CustomerUpdate = Partial<Record<"fullName" | "nationalId" | "phone" 
  */
 export async function updateCustomer(uow: UnitOfWork, cipher: CustomerCipher, id: string, changes: CustomerUpdate): Promise<CustomerView> {
   const { ability } = requireActor(uow);
-  const row = await assertCustomerReadable(uow, id, "customer.update");
   const given = CUSTOMER_PII_FIELDS.filter((f) => changes[f] !== undefined);
+  // A role that may update no customer at all is refused as such, like a read by a role that may read none.
+  if (!ability.can("update", "Customer")) {
+    uow.recordAttempt({ action: "customer.update", resourceType: "customer", resourceId: isUuid(id) ? id : null, outcome: "DENIED", fields: given });
+    throw given.length ? forbiddenFields(given) : forbidden();
+  }
+  const row = await assertCustomerReadable(uow, id, "customer.update");
   const writable = new Set(permittedFields(ability, "update", "Customer", { ...row }));
   const refused = given.filter((f) => !writable.has(f));
   if (refused.length > 0 || given.length === 0) {
@@ -250,6 +266,7 @@ export async function updateCustomer(uow: UnitOfWork, cipher: CustomerCipher, id
     throw forbiddenFields(refused);
   }
   const key = await uow.em.findOneByOrFail(CustomerKeyEntity, { customerId: row.id });
+  if (row.status === "ERASED" || key.wrappedDek === null) throw customerErased();
   const dek = cipher.openDataKey(row.id, { version: key.kekVersion, wrapped: key.wrappedDek });
   const patch: Partial<CustomerEntity> = { updatedAt: uow.now, version: row.version + 1 };
   for (const f of given) {

@@ -94,7 +94,7 @@ const OPERATIONS: Record<string, { run: (c: Caller) => Promise<GraphQLResponse>;
   },
   updateCustomer: {
     run: async (c) => server.gql(`mutation($id: ID!) { updateCustomer(id: $id, input: { phone: "+86 139 0000 1111" }) { id } }`, { id: await newCustomer() }, { token: c.token }),
-    expect: { AGENT: "OK", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "FORBIDDEN", SECURITY_ANALYST: "FORBIDDEN", ADMIN: "NOT_FOUND", AUDITOR: "NOT_FOUND", SERVICE: "FORBIDDEN" },
+    expect: { AGENT: "OK", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "FORBIDDEN", SECURITY_ANALYST: "FORBIDDEN", ADMIN: "FORBIDDEN", AUDITOR: "FORBIDDEN", SERVICE: "FORBIDDEN" },
   },
   openCase: {
     run: async (c) => {
@@ -125,6 +125,28 @@ const OPERATIONS: Record<string, { run: (c: Caller) => Promise<GraphQLResponse>;
       return server.gql(`mutation($id: ID!) { setStaffUserActive(id: $id, active: false) }`, { id: target.id }, { token: c.token });
     },
     expect: { AGENT: "FORBIDDEN", TEAM_LEAD: "FORBIDDEN", COMPLIANCE_OFFICER: "FORBIDDEN", SECURITY_ANALYST: "FORBIDDEN", ADMIN: "OK", AUDITOR: "FORBIDDEN", SERVICE: "FORBIDDEN" },
+  },
+  // Data protection is the compliance officer's alone: erasure, legal holds, subject access.
+  eraseCustomer: {
+    run: async (c) => server.gql(`mutation($id: ID!) { eraseCustomer(id: $id, reason: "GDPR-17") { customerId } }`, { id: await newCustomer() }, { token: c.token }),
+    expect: { AGENT: "FORBIDDEN", TEAM_LEAD: "FORBIDDEN", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "FORBIDDEN", ADMIN: "FORBIDDEN", AUDITOR: "FORBIDDEN", SERVICE: "FORBIDDEN" },
+  },
+  placeLegalHold: {
+    run: async (c) => server.gql(`mutation($id: ID!) { placeLegalHold(customerId: $id, reason: "LIT-2026-7") { id } }`, { id: await newCustomer() }, { token: c.token }),
+    expect: { AGENT: "FORBIDDEN", TEAM_LEAD: "FORBIDDEN", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "FORBIDDEN", ADMIN: "FORBIDDEN", AUDITOR: "FORBIDDEN", SERVICE: "FORBIDDEN" },
+  },
+  releaseLegalHold: {
+    run: async (c) => {
+      const compliance = callers.get("COMPLIANCE_OFFICER")!.token;
+      const held = await server.gql(`mutation($id: ID!) { placeLegalHold(customerId: $id, reason: "LIT-2026-8") { id } }`, { id: await newCustomer() }, { token: compliance });
+      return server.gql(`mutation($id: ID!) { releaseLegalHold(id: $id) { id } }`, { id: held.data!.placeLegalHold.id }, { token: c.token });
+    },
+    expect: { AGENT: "FORBIDDEN", TEAM_LEAD: "FORBIDDEN", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "FORBIDDEN", ADMIN: "FORBIDDEN", AUDITOR: "FORBIDDEN", SERVICE: "FORBIDDEN" },
+  },
+  // A subject access request is its own stated purpose.
+  customerDataExport: {
+    run: (c) => server.gql(`query($id: ID!) { customerDataExport(id: $id) }`, { id: customerId }, { token: c.token, purpose: "DATA_SUBJECT_REQUEST" }),
+    expect: { AGENT: "FORBIDDEN", TEAM_LEAD: "FORBIDDEN", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "FORBIDDEN", ADMIN: "FORBIDDEN", AUDITOR: "FORBIDDEN", SERVICE: "FORBIDDEN" },
   },
   // Session operations act on the caller's own session; a machine identity has none.
   refreshSession: {

@@ -1,0 +1,124 @@
+// Checkpoint statements: "the chain had `seq` events ending in `headHash` at `issuedAt`", as an Ed25519
+// compact JWS that anyone holding the published public key can check offline.
+import { CompactSign, compactVerify, decodeProtectedHeader, importJWK, type CryptoKey, type JWK } from "jose";
+import { assertEd25519Jwk, type CheckpointSigningMaterial } from "../crypto/key-material";
+import { canonicalJson, isHashHex, type ChainHead } from "./core";
+
+/** `typ` of every checkpoint JWS, so a checkpoint can never pass as an access token or the reverse. */
+export const CHECKPOINT_TYP = "custos-checkpoint+jws";
+const ALG = "EdDSA";
+const ISSUED_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** The signed payload, serialised as RFC 8785 canonical JSON (the same form as audit events). */
+export interface CheckpointPayload {
+  v: 1;
+  /** Number of events covered, which is also the seq of the last one (seq is gapless from 1). */
+  seq: number;
+  /** Hash of event `seq`, 64 lower-case hex characters. */
+  headHash: string;
+  /** When it was sealed: ISO 8601 UTC with milliseconds. */
+  issuedAt: string;
+  kid: string;
+}
+
+export interface SignedCheckpoint extends CheckpointPayload {
+  jws: string;
+}
+
+export interface CheckpointVerificationKey {
+  kid: string;
+  publicKey: CryptoKey;
+  publicJwk: JWK;
+}
+
+export interface CheckpointSigningKey extends CheckpointVerificationKey {
+  privateKey: CryptoKey;
+}
+
+/** Why a JWS is not a valid checkpoint; callers switch on the reason, never on the message. */
+export type CheckpointErrorReason = "malformed" | "bad_header" | "unknown_kid" | "bad_signature" | "bad_payload";
+
+export class CheckpointError extends Error {
+  constructor(readonly reason: CheckpointErrorReason) {
+    super(`invalid audit checkpoint: ${reason}`);
+    this.name = "CheckpointError";
+  }
+}
+
+export async function importCheckpointKey(material: CheckpointSigningMaterial): Promise<CheckpointSigningKey> {
+  const jwk = assertEd25519Jwk(material.privateJwk, "checkpointSigning.privateJwk");
+  const publicJwk: JWK = Object.freeze({ kty: "OKP", crv: "Ed25519", x: jwk.x });
+  return Object.freeze({
+    kid: material.kid,
+    publicJwk,
+    publicKey: (await importJWK(publicJwk, ALG)) as CryptoKey,
+    privateKey: (await importJWK({ ...jwk }, ALG, { extractable: false })) as CryptoKey,
+  });
+}
+
+/** A verification key from a published JWK (what an outside auditor holds). */
+export async function importCheckpointPublicJwk(jwk: JWK & { kid?: string }): Promise<CheckpointVerificationKey> {
+  if (jwk.kty !== "OKP" || jwk.crv !== "Ed25519" || typeof jwk.x !== "string" || typeof jwk.kid !== "string") {
+    throw new TypeError("checkpoint public key must be an Ed25519 OKP JWK with a kid");
+  }
+  const publicJwk: JWK = Object.freeze({ kty: "OKP", crv: "Ed25519", x: jwk.x });
+  return Object.freeze({ kid: jwk.kid, publicJwk, publicKey: (await importJWK(publicJwk, ALG)) as CryptoKey });
+}
+
+/** The JWK Set published at /.well-known/audit-checkpoint-keys.json and by `custos keys checkpoint-public`. */
+export function checkpointJwks(keys: readonly CheckpointVerificationKey[]): { keys: JWK[] } {
+  return { keys: keys.map((k) => ({ ...k.publicJwk, kid: k.kid, alg: ALG, use: "sig" })) };
+}
+
+export async function signCheckpoint(key: CheckpointSigningKey, head: ChainHead, issuedAt: Date): Promise<SignedCheckpoint> {
+  if (!Number.isSafeInteger(head.seq) || head.seq < 1) throw new TypeError("checkpoint seq must be a positive safe integer");
+  if (!isHashHex(head.hash)) throw new TypeError("checkpoint headHash must be 64 lower-case hex characters");
+  if (!(issuedAt instanceof Date) || Number.isNaN(issuedAt.getTime())) throw new TypeError("issuedAt must be a valid Date");
+  const payload: CheckpointPayload = { v: 1, seq: head.seq, headHash: head.hash, issuedAt: issuedAt.toISOString(), kid: key.kid };
+  const jws = await new CompactSign(Buffer.from(canonicalJson(payload), "utf8"))
+    .setProtectedHeader({ alg: ALG, typ: CHECKPOINT_TYP, kid: key.kid })
+    .sign(key.privateKey);
+  return { ...payload, jws };
+}
+
+/**
+ * Checks the header (alg pinned, typ, kid known), the signature, and the payload's shape. The payload
+ * must also be in canonical form: two encodings of one statement would be two different files.
+ */
+export async function verifyCheckpoint(jws: string, keys: readonly CheckpointVerificationKey[]): Promise<SignedCheckpoint> {
+  if (typeof jws !== "string" || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(jws)) throw new CheckpointError("malformed");
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  try {
+    header = decodeProtectedHeader(jws);
+  } catch {
+    throw new CheckpointError("malformed");
+  }
+  if (header.alg !== ALG || header.typ !== CHECKPOINT_TYP || typeof header.kid !== "string") throw new CheckpointError("bad_header");
+  const key = keys.find((k) => k.kid === header.kid);
+  if (!key) throw new CheckpointError("unknown_kid");
+  let bytes: Uint8Array;
+  try {
+    ({ payload: bytes } = await compactVerify(jws, key.publicKey, { algorithms: [ALG] }));
+  } catch {
+    throw new CheckpointError("bad_signature");
+  }
+  const text = Buffer.from(bytes).toString("utf8");
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new CheckpointError("bad_payload");
+  }
+  const ok =
+    typeof raw === "object" && raw !== null &&
+    raw.v === 1 &&
+    Number.isSafeInteger(raw.seq) && (raw.seq as number) >= 1 &&
+    isHashHex(raw.headHash) &&
+    typeof raw.issuedAt === "string" && ISSUED_AT.test(raw.issuedAt) &&
+    raw.kid === header.kid &&
+    Object.keys(raw).length === 5;
+  if (!ok) throw new CheckpointError("bad_payload");
+  const payload = raw as unknown as CheckpointPayload;
+  if (canonicalJson(payload) !== text) throw new CheckpointError("bad_payload");
+  return { v: 1, seq: payload.seq, headHash: payload.headHash, issuedAt: payload.issuedAt, kid: payload.kid, jws };
+}

@@ -1,0 +1,129 @@
+// Verifies the stored audit log against its signed checkpoints: streams the events once in keyset batches,
+// checks the chain and every checkpoint head it passes, and names the first bad position.
+import type { DataSource, EntityManager } from "typeorm";
+import { collectCheckpoints, firstFinding, type AuditVerifyReason, type Finding } from "./checkpoint-check";
+import type { CheckpointVerificationKey } from "./checkpoint-jws";
+import type { CheckpointSink } from "./checkpoint-sink";
+import { listStoredCheckpoints, storedEventHash, storedHeadSeq, streamEvents } from "./checkpoint-store";
+import { ChainVerifier, GENESIS_HEAD, describeBreak, type ChainBreakReason, type ChainHead } from "./core";
+
+export interface CheckpointSources {
+  /** Keys that may have signed checkpoints (the published key set). */
+  keys: readonly CheckpointVerificationKey[];
+  /** The outside copy; null when none is configured. */
+  sink: CheckpointSink | null;
+}
+
+export interface AuditLogReport {
+  ok: boolean;
+  /** Events whose chain links and hashes were recomputed (after `startSeq` only, for incremental runs). */
+  checked: number;
+  firstBadSeq: number | null;
+  reason: AuditVerifyReason | null;
+  expected: string | null;
+  found: string | null;
+  message: string | null;
+  /** Distinct checkpoint positions whose signed head matched the stored event. */
+  checkpointsChecked: number;
+  /** The trusted head verification started from: 0 for a full run, a checkpoint's seq for an incremental one. */
+  startSeq: number;
+  /** The head as of the start; events appended while verifying are for the next run. */
+  headSeq: number;
+}
+
+export interface VerifyLogOptions {
+  /** Start from the last checkpoint whose database and outside copies agree (both signed), not from genesis. */
+  sinceCheckpoint?: boolean;
+  onProgress?: (verifiedSeq: number, headSeq: number) => void;
+  batch?: number;
+}
+
+export async function verifyAuditLog(db: DataSource | EntityManager, sources: CheckpointSources, opts: VerifyLogOptions = {}): Promise<AuditLogReport> {
+  // Checkpoints first, then the head: a checkpoint sealed meanwhile can then never lie beyond the head read.
+  const stored = await listStoredCheckpoints(db);
+  const outside = sources.sink ? await sources.sink.list() : null;
+  const headSeq = await storedHeadSeq(db);
+  const set = await collectCheckpoints(stored, outside, sources.keys);
+
+  let start: ChainHead = GENESIS_HEAD;
+  const startFindings: Finding[] = [];
+  if (opts.sinceCheckpoint) {
+    const from = [...set.agreed].reverse().find((seq) => seq <= headSeq);
+    if (from !== undefined) {
+      start = { seq: from, hash: set.heads.get(from)! };
+      // The stored event must still carry the trusted hash; the next event's prevHash is checked by the chain.
+      const stored = await storedEventHash(db, from);
+      if (stored !== start.hash) {
+        startFindings.push({ seq: from, reason: stored === null ? "SEQ_GAP" : "CHECKPOINT_MISMATCH", expected: start.hash, found: stored ?? "missing" });
+      }
+    }
+  }
+
+  // Stop streaming once past a problem already known: nothing later can be reported first.
+  const knownFirst = firstFinding([...startFindings, ...set.findings]);
+  const stopAt = knownFirst ? knownFirst.seq : Number.POSITIVE_INFINITY;
+  const verifier = new ChainVerifier(start);
+  let streamFinding: Finding | null = null;
+  let checkpointsChecked = 0;
+  for await (const e of streamEvents(db, start.seq, headSeq, { batch: opts.batch, onBatch: (last) => opts.onProgress?.(last, headSeq) })) {
+    if (e.seq > stopAt) break;
+    const b = verifier.push(e);
+    if (b) {
+      streamFinding = b;
+      break;
+    }
+    const signed = set.heads.get(e.seq);
+    if (signed !== undefined) {
+      if (signed !== e.hash) {
+        // Internally consistent yet not what was signed: re-hashed after an edit at or before this seq.
+        streamFinding = { seq: e.seq, reason: "CHECKPOINT_MISMATCH", expected: signed, found: e.hash };
+        break;
+      }
+      checkpointsChecked += 1;
+    }
+  }
+  if (!streamFinding && !knownFirst) {
+    const end = verifier.head.seq;
+    if (end < headSeq) {
+      // Rows vanished between reading the head and streaming; SEQ_GAP names the first missing one.
+      streamFinding = { seq: end + 1, reason: "SEQ_GAP", expected: String(end + 1), found: "missing" };
+    }
+  }
+  // A signed checkpoint beyond the last stored event: the tail was cut off.
+  const truncated: Finding | null =
+    set.maxSeq > verifier.head.seq && !streamFinding
+      ? { seq: verifier.head.seq + 1, reason: "TRUNCATED", expected: String(set.maxSeq), found: String(verifier.head.seq) }
+      : null;
+  const first = firstFinding([streamFinding, ...startFindings, truncated, ...set.findings]);
+  const base = { checked: verifier.checked, checkpointsChecked, startSeq: start.seq, headSeq };
+  if (!first) return { ok: true, firstBadSeq: null, reason: null, expected: null, found: null, message: null, ...base };
+  return { ok: false, firstBadSeq: first.seq, reason: first.reason, expected: first.expected, found: first.found, message: describeFinding(first), ...base };
+}
+
+const CHAIN_REASONS: readonly string[] = ["SEQ_GAP", "PREV_HASH_MISMATCH", "HASH_MISMATCH", "TRUNCATED"];
+
+/** One content-free line: seq numbers, reasons and abbreviated hashes only. */
+export function describeFinding(f: Finding): string {
+  if (CHAIN_REASONS.includes(f.reason) && !(f.reason === "SEQ_GAP" && f.found === "missing")) {
+    return describeBreak({ seq: f.seq, reason: f.reason as ChainBreakReason, expected: f.expected, found: f.found });
+  }
+  const ex = abbreviate(f.expected);
+  const fo = abbreviate(f.found);
+  switch (f.reason) {
+    case "SEQ_GAP":
+      return `seq ${f.seq}: the event is missing (rows deleted)`;
+    case "CHECKPOINT_INVALID":
+      return `seq ${f.seq}: the ${f.source ?? "stored"} checkpoint is not valid (expected ${ex}, found ${fo})`;
+    case "CHECKPOINT_MISMATCH":
+      return f.source === "database"
+        ? `seq ${f.seq}: the database's checkpoint contradicts the outside copy (expected ${ex}, found ${fo})`
+        : `seq ${f.seq}: the stored event does not match the signed checkpoint (expected ${ex}, found ${fo}; the log was rewritten at or before this seq)`;
+    default:
+      return `seq ${f.seq}: ${f.reason} (expected ${ex}, found ${fo})`;
+  }
+}
+
+function abbreviate(value: string): string {
+  const safe = value.replace(/[^\x21-\x7e]/g, "?");
+  return safe.length > 12 ? `${safe.slice(0, 12)}…` : safe;
+}
