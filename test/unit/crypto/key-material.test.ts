@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateKeyMaterial, generateSigningKey, loadOrCreateKeyFile, parseKeyMaterial, replaceKeyFile, type KeyMaterial } from "../../../src/crypto/key-material";
 import { expectCryptoError, expectCryptoErrorAsync } from "./helpers";
 
-const posixOnly = process.platform === "win32" ? it.skip : it;
 let dir: string;
 let material: KeyMaterial;
 
@@ -84,7 +83,7 @@ describe("generateKeyMaterial / parseKeyMaterial", () => {
 });
 
 describe("loadOrCreateKeyFile", () => {
-  posixOnly("creates the file (and its directory) with mode 0600, then re-reads the same material", async () => {
+  it("creates the file (and its directory) with mode 0600, then re-reads the same material", async () => {
     const file = path.join(dir, "nested", "deeper", "keys.json");
     const first = await loadOrCreateKeyFile(file, { create: true });
     expect(first.created).toBe(true);
@@ -106,7 +105,7 @@ describe("loadOrCreateKeyFile", () => {
     await expectCryptoErrorAsync(loadOrCreateKeyFile(path.join(dir, "absent.json"), { create: false }), "BAD_KEY_MATERIAL");
   });
 
-  posixOnly.each([0o640, 0o604, 0o644, 0o660])("refuses a file with mode %o", async (mode) => {
+  it.each([0o640, 0o604, 0o644, 0o660])("refuses a file with mode %o", async (mode) => {
     const file = path.join(dir, `mode-${mode.toString(8)}.json`);
     await fs.writeFile(file, JSON.stringify(material), { mode: 0o600 });
     await fs.chmod(file, mode);
@@ -122,7 +121,7 @@ describe("loadOrCreateKeyFile", () => {
 });
 
 describe("replaceKeyFile", () => {
-  posixOnly("replaces an existing file atomically with mode 0600 and leaves no temp file", async () => {
+  it("replaces an existing file atomically with mode 0600 and leaves no temp file", async () => {
     const file = path.join(dir, "replace", "keys.json");
     const { material: first } = await loadOrCreateKeyFile(file, { create: true });
     const next = await generateKeyMaterial();
