@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig, type Config } from "./config";
 import { checkpointCommand, checkpointPublicCommand, verifyCommand } from "./audit/checkpoint-commands";
+import { auditExportCommand } from "./audit/export-command";
 import { BUSINESS_LINES, STAFF_ROLES } from "./domain/enums";
 import { SERVICE_SCOPES } from "./policies";
 import { CustosError } from "./errors";
@@ -13,6 +14,7 @@ import { renderPolicyMatrix } from "./policies/matrix";
 import { seedDemo } from "./seed/demo-seed";
 import { rotateSigningKeys } from "./services/key-rotation.service";
 import { retireMasterKey, rotateMasterKey } from "./services/master-key-rotation.service";
+import { retireBlindIndexKey, rotateBlindIndexKey } from "./services/blind-index-rotation.service";
 import { createProgressBar } from "./progress-bar";
 import { SIGNING_KEYS_RECHECK_MS } from "./crypto";
 import type { AuditActor } from "./store/audited-store";
@@ -26,6 +28,8 @@ Commands:
   verify [--since-checkpoint]   verify the audit hash chain against the signed checkpoints; exit 1 naming
                                 the first bad seq (--since-checkpoint: only events after the last checkpoint)
   checkpoint                    seal a signed checkpoint of the audit chain head now (if anything is new)
+  audit export --format csv|jsonl [--from ISO] [--to ISO] [--actor ID] [--action A] [--resource-type T] [--resource-id R]
+                                stream the filtered audit trail to stdout in keyset batches (audited)
   policies                      print the role × action × field policy matrix (markdown)
   service add --name N --scopes S1,S2
                                 register an internal app (client credentials); prints its secret once
@@ -37,6 +41,11 @@ Commands:
                                 the API serves (re-run to resume an interrupted rotation)
   keys checkpoint-public        print the public JWK Set that verifies audit checkpoints
   keys retire --version N       remove master key version N; refused while any data key uses it
+  keys rotate-blind-index [--batch-size N]
+                                new blind-index key version; rebuilds every customer's indexes in batches
+                                while lookups keep working (re-run to resume an interrupted rebuild)
+  keys retire-blind-index --version N
+                                remove blind-index key version N; refused while any customer is indexed under it
   retention [--apply]           report customers due for erasure under the retention periods; --apply erases
   help                          show this text
 
@@ -154,6 +163,46 @@ async function masterKeys(config: Config, command: "rotate" | "retire", argv: st
   });
 }
 
+async function blindIndexKeys(config: Config, command: "rotate-blind-index" | "retire-blind-index", argv: string[]): Promise<number> {
+  if (config.keysJson) throw new UsageError("blind-index keys come from CUSTOS_KEYS_JSON: rotate them in the secret store that provides it");
+  const { values } = parseArgs({ args: argv, options: { "batch-size": { type: "string" }, version: { type: "string" } }, strict: true });
+  if (command === "retire-blind-index") {
+    const version = Number(values.version);
+    if (!Number.isSafeInteger(version) || version < 1) throw new UsageError("keys retire-blind-index needs --version N");
+    return withCore(config, async (core) => {
+      await retireBlindIndexKey({ store: core.services.store, keysFile: config.keysFile }, cliActor("keys.retire-blind-index"), version);
+      process.stdout.write(`blind-index key version ${version} retired and removed from the key file\n`);
+      return 0;
+    });
+  }
+  const batchSize = values["batch-size"] === undefined ? 500 : Number(values["batch-size"]);
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new UsageError("--batch-size must be 1 to 10000");
+  return withCore(config, async (core) => {
+    const bar = createProgressBar("rebuilding blind indexes");
+    const waitMs = SIGNING_KEYS_RECHECK_MS + 5_000;
+    const result = await rotateBlindIndexKey(
+      {
+        store: core.services.store,
+        keysFile: config.keysFile,
+        batchSize,
+        onProgress: (done, total) => bar.update(done, total),
+        waitForReload: async (reason) => {
+          process.stderr.write(`blind-index key ${reason}; waiting ${waitMs / 1000} s for running servers to load the key file\n`);
+          await new Promise((resolve) => setTimeout(resolve, waitMs));
+        },
+      },
+      cliActor("keys.rotate-blind-index"),
+    );
+    bar.end();
+    process.stdout.write(
+      `blind-index key rotated${result.resumed ? " (resumed)" : ""}: current ${result.toVersion}; ${result.rebuilt} customers re-indexed in ${result.batches} batches` +
+        (result.fromVersion !== result.toVersion ? `; retire the old key with: custos keys retire-blind-index --version ${result.fromVersion}` : "") +
+        "\n",
+    );
+    return 0;
+  });
+}
+
 async function retention(config: Config, argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { apply: { type: "boolean", default: false } }, strict: true });
   return withCore(config, async (core) => {
@@ -208,12 +257,16 @@ export async function runCli(argv: string[]): Promise<number> {
       });
     case "verify":
       return verify(config, rest);
+    case "audit":
+      if (rest[0] !== "export") throw new UsageError("unknown audit command (try: audit export)");
+      return withCore(config, (core) => auditExportCommand(core, rest.slice(1), cliActor("audit.export")));
     case "checkpoint":
       return withCore(config, checkpointCommand);
     case "keys":
       if (rest[0] === "checkpoint-public" && rest.length === 1) return checkpointPublicCommand(config);
       if (rest[0] === "rotate" || rest[0] === "retire") return masterKeys(config, rest[0], rest.slice(1));
-      if (rest[0] !== "rotate-signing" || rest.length !== 1) throw new UsageError("unknown keys command (try: keys rotate-signing, keys rotate, keys retire)");
+      if (rest[0] === "rotate-blind-index" || rest[0] === "retire-blind-index") return blindIndexKeys(config, rest[0], rest.slice(1));
+      if (rest[0] !== "rotate-signing" || rest.length !== 1) throw new UsageError("unknown keys command (try: keys rotate-signing, keys rotate, keys retire, keys rotate-blind-index, keys retire-blind-index)");
       return withCore(config, async (core) => {
         const rotation = await rotateSigningKeys(
           { store: core.services.store, clock: core.clock, keysFile: config.keysFile, graceSeconds: config.accessTokenTtlSeconds },

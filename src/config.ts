@@ -31,6 +31,19 @@ export interface Config {
   readonly seedDemo: boolean;
   /** Signed audit checkpoints (docs/audit-checkpoints.md): outside copy directory and when to seal. */
   readonly checkpoints: CheckpointSettings;
+  /** When staff are expected to work: reads outside it are findings of `unusualAccess` (docs/audit-reports.md). */
+  readonly workingHours: WorkingHours;
+}
+
+export interface WorkingHours {
+  /** IANA time zone the hours are read in (PostgreSQL `AT TIME ZONE`). */
+  readonly timeZone: string;
+  /** First working hour, inclusive (0–23). */
+  readonly startHour: number;
+  /** End of the working day, exclusive (1–24): 20 means work ends at 20:00. */
+  readonly endHour: number;
+  /** ISO weekdays worked: 1 = Monday … 7 = Sunday. */
+  readonly days: readonly number[];
 }
 
 export interface CheckpointSettings {
@@ -83,6 +96,30 @@ function readBool(env: Env, name: string, fallback: boolean): boolean {
   if (["1", "true", "yes", "on"].includes(raw.toLowerCase())) return true;
   if (["0", "false", "no", "off"].includes(raw.toLowerCase())) return false;
   throw new ConfigError(name, `must be true or false (got "${raw}")`);
+}
+
+const WEEKDAYS = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"] as const;
+
+function readWorkingHours(env: Env): WorkingHours {
+  const startHour = readInt(env, "CUSTOS_WORKING_HOURS_START", 7, 0, 23);
+  const endHour = readInt(env, "CUSTOS_WORKING_HOURS_END", 20, 1, 24);
+  if (endHour <= startHour) {
+    throw new ConfigError("CUSTOS_WORKING_HOURS_END", `must be after CUSTOS_WORKING_HOURS_START (${startHour}; got ${endHour})`);
+  }
+  const rawDays = env.CUSTOS_WORKING_DAYS || "MON,TUE,WED,THU,FRI";
+  const days = rawDays.split(",").map((d) => d.trim().toUpperCase());
+  const unknown = days.filter((d) => !(WEEKDAYS as readonly string[]).includes(d));
+  if (unknown.length || days.length === 0) {
+    throw new ConfigError("CUSTOS_WORKING_DAYS", `must be a comma-separated list of ${WEEKDAYS.join(", ")} (got "${rawDays}")`);
+  }
+  const timeZone = env.CUSTOS_WORKING_TIMEZONE || "UTC";
+  try {
+    new Intl.DateTimeFormat("en", { timeZone });
+  } catch {
+    throw new ConfigError("CUSTOS_WORKING_TIMEZONE", `must be an IANA time zone such as UTC or Europe/Paris (got "${timeZone}")`);
+  }
+  const iso = [...new Set(days.map((d) => WEEKDAYS.indexOf(d as (typeof WEEKDAYS)[number]) + 1))].sort((a, b) => a - b);
+  return Object.freeze({ timeZone, startHour, endHour, days: Object.freeze(iso) });
 }
 
 function readDatabaseUrl(env: Env): string | null {
@@ -152,6 +189,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       everyEvents: readInt(env, "CUSTOS_CHECKPOINT_EVERY_EVENTS", 1000, 1, 10_000_000),
       everySeconds: readInt(env, "CUSTOS_CHECKPOINT_EVERY_SECONDS", 60, 1, 86_400),
     }),
+    workingHours: readWorkingHours(env),
   };
   if (production && config.introspection) {
     throw new ConfigError("CUSTOS_INTROSPECTION", "cannot be on when NODE_ENV=production");

@@ -95,6 +95,7 @@ export async function openCore(config: Config, opts: StartOptions = {}): Promise
       tokens: { issuer: config.tokenIssuer, audience: config.tokenAudience, ttlSeconds: config.accessTokenTtlSeconds },
       passwordParams: opts.passwordParams,
       retention: config.retention,
+      workingHours: config.workingHours,
       checkpoints: {
         key: checkpointKey,
         sink: new DirectorySink(config.checkpoints.dir),

@@ -14,6 +14,16 @@ export {
 } from "./key-material";
 export { RETIRED_KEY_EXTRA_KEEP_MS, rotateSigningKeyFile, rotateSigningMaterial, type SigningRotation } from "./rotate-signing";
 export { decryptField, encryptField, generateDataKey, unwrapDataKey, wrapDataKey } from "./envelope";
+export {
+  addBlindIndexVersion,
+  blindIndexKeySet,
+  decodeBlindIndexKeyring,
+  pendingBlindIndexVersion,
+  promoteBlindIndexKey,
+  removeBlindIndexVersion,
+  singleBlindIndexKeyring,
+  type BlindIndexKeyring,
+} from "./blind-index-keyring";
 export { BLIND_INDEXED_FIELDS, blindIndex, keyedReference, normalizeForIndex, type BlindIndexedField } from "./blind-index";
 export {
   DEFAULT_PASSWORD_PARAMS,

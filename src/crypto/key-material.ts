@@ -33,8 +33,16 @@ export interface KeyMaterial {
   version: 1;
   /** AES-256 master keys by version ("1", "2", …), each base64 of 32 bytes. */
   masterKeys: { current: number; keys: Record<string, string> };
-  /** HMAC key for blind indexes, base64 of 32 bytes. */
+  /**
+   * HMAC key for blind indexes, base64 of 32 bytes: blind-index version 1, and the key of the audit log's
+   * keyed references (which do not rotate, so references stay linkable across a blind-index rotation).
+   */
   blindIndexKey: string;
+  /**
+   * Versioned blind-index keys, written by `custos keys rotate-blind-index`. Absent: version 1 only, which
+   * is `blindIndexKey`. When present and holding version 1, that entry must equal `blindIndexKey`.
+   */
+  blindIndexKeys?: { current: number; keys: Record<string, string> };
   tokenSigning: TokenSigningMaterial;
   /**
    * Ed25519 key that signs audit checkpoints (docs/audit-checkpoints.md). Its own key and kid, never a
@@ -131,6 +139,23 @@ function parseMasterKeys(value: unknown): KeyMaterial["masterKeys"] {
   return { current: value.current, keys };
 }
 
+function parseBlindIndexKeys(value: unknown, masterKeys: KeyMaterial["masterKeys"], legacy: Buffer): NonNullable<KeyMaterial["blindIndexKeys"]> {
+  if (!isRecord(value) || !isRecord(value.keys)) throw bad("blindIndexKeys must be an object with keys");
+  if (!isValidKeyVersion(value.current)) throw bad("blindIndexKeys.current must be a positive integer");
+  const masters = Object.values(masterKeys.keys).map((m) => decodeKey32(m, "masterKeys"));
+  const keys: Record<string, string> = {};
+  for (const [name, encoded] of Object.entries(value.keys)) {
+    if (!/^[1-9][0-9]{0,9}$/.test(name) || !isValidKeyVersion(Number(name))) throw bad("blindIndexKeys.keys has a name that is not a positive integer version");
+    const key = decodeKey32(encoded, `blindIndexKeys.keys["${name}"]`);
+    if (masters.some((m) => m.equals(key))) throw bad("blind-index keys must differ from every master key");
+    // Rows indexed before versioning carry bidx_version 1 under blindIndexKey: another v1 would orphan them.
+    if (name === "1" && !key.equals(legacy)) throw bad("blindIndexKeys.keys[\"1\"] must equal blindIndexKey");
+    keys[name] = encoded as string;
+  }
+  if (!(String(value.current) in keys)) throw bad("blindIndexKeys.current names a version that is not in blindIndexKeys.keys");
+  return { current: value.current, keys };
+}
+
 /** Only the canonical form Date#toISOString writes, so a hand edit cannot smuggle in a local-time reading. */
 function parseInstant(value: unknown, what: string): string {
   if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(value)) throw bad(`${what} must be an ISO 8601 UTC instant`);
@@ -190,10 +215,12 @@ export function parseKeyMaterial(json: string): KeyMaterial {
     if (decodeKey32(encoded, "masterKeys").equals(blindIndexKey)) throw bad("blindIndexKey must differ from every master key");
   }
   const tokenSigning = parseTokenSigning(raw.tokenSigning);
+  const blindIndexKeys = raw.blindIndexKeys === undefined ? undefined : parseBlindIndexKeys(raw.blindIndexKeys, masterKeys, blindIndexKey);
   return {
     version: 1,
     masterKeys,
     blindIndexKey: raw.blindIndexKey as string,
+    ...(blindIndexKeys ? { blindIndexKeys } : {}),
     tokenSigning,
     ...(raw.checkpointSigning === undefined ? {} : { checkpointSigning: parseCheckpointSigning(raw.checkpointSigning, tokenSigning) }),
   };

@@ -1,6 +1,7 @@
 // Versioned master keys, and the KeyProvider seam through which the rest of Custos obtains every key.
 import { promises as fs } from "node:fs";
 import type { Clock } from "../clock";
+import { blindIndexKeyringShape, decodeBlindIndexKeyring, type BlindIndexKeyring } from "./blind-index-keyring";
 import { CryptoError } from "./errors";
 import { decodeKey32, isValidKeyVersion, loadOrCreateKeyFile, type KeyMaterial } from "./key-material";
 import { importSigningKeys, type SigningKeySet } from "./tokens";
@@ -52,6 +53,10 @@ export interface KeyProvider {
    * changes at run time need not implement it.
    */
   onMasterKeyringChange?(listener: (keyring: MasterKeyring) => void): void;
+  /** Versioned blind-index keys (`custos keys rotate-blind-index`). Optional: without it, `blindIndexKey` is version 1. */
+  blindIndexKeyring?(): Promise<BlindIndexKeyring>;
+  /** Like onMasterKeyringChange, for blind-index versions: searches must cover every version rows use. */
+  onBlindIndexKeyringChange?(listener: (keyring: BlindIndexKeyring) => void): void;
 }
 
 function decodeKeyring(material: KeyMaterial): MasterKeyring {
@@ -69,8 +74,8 @@ export const SIGNING_KEYS_RECHECK_MS = 30_000;
 
 /**
  * Lets the token signing keys and the master keyring follow the key file, so that `custos keys
- * rotate-signing` and `custos keys rotate` take effect on running servers without a restart. The
- * blind-index key is not reloaded (its rotation would rebuild every index; not implemented).
+ * rotate-signing` and `custos keys rotate` take effect on running servers without a restart; so do
+ * blind-index versions (`custos keys rotate-blind-index`).
  */
 export interface SigningKeyFollow {
   file: string;
@@ -85,6 +90,8 @@ export class LocalKeyProvider implements KeyProvider {
   #keyring: MasterKeyring;
   readonly #keyringListeners: Array<(keyring: MasterKeyring) => void> = [];
   readonly #blindIndexKey: Buffer;
+  #blindKeyring: BlindIndexKeyring;
+  readonly #blindKeyringListeners: Array<(keyring: BlindIndexKeyring) => void> = [];
   readonly #tokenSigning: KeyMaterial["tokenSigning"];
   #signingKeys: Promise<SigningKeySet> | undefined;
   readonly #follow: SigningKeyFollow | undefined;
@@ -96,6 +103,7 @@ export class LocalKeyProvider implements KeyProvider {
   constructor(material: KeyMaterial, opts: { follow?: SigningKeyFollow } = {}) {
     this.#keyring = decodeKeyring(material);
     this.#blindIndexKey = decodeKey32(material.blindIndexKey, "blindIndexKey");
+    this.#blindKeyring = decodeBlindIndexKeyring(material);
     this.#tokenSigning = material.tokenSigning;
     this.#follow = opts.follow;
     this.#checkedAt = opts.follow?.clock.now().getTime();
@@ -111,6 +119,14 @@ export class LocalKeyProvider implements KeyProvider {
 
   async blindIndexKey(): Promise<Buffer> {
     return Buffer.from(this.#blindIndexKey);
+  }
+
+  async blindIndexKeyring(): Promise<BlindIndexKeyring> {
+    return this.#blindKeyring;
+  }
+
+  onBlindIndexKeyringChange(listener: (keyring: BlindIndexKeyring) => void): void {
+    this.#blindKeyringListeners.push(listener);
   }
 
   tokenSigningKeys(): Promise<SigningKeySet> {
@@ -139,7 +155,12 @@ export class LocalKeyProvider implements KeyProvider {
       const { material } = await loadOrCreateKeyFile(follow.file, { create: false });
       const next = await importSigningKeys(material.tokenSigning);
       const keyring = decodeKeyring(material);
+      const blindKeyring = decodeBlindIndexKeyring(material);
       this.#fileFingerprint = fingerprint;
+      if (blindIndexKeyringShape(blindKeyring) !== blindIndexKeyringShape(this.#blindKeyring)) {
+        this.#blindKeyring = blindKeyring;
+        for (const listener of this.#blindKeyringListeners) listener(blindKeyring);
+      }
       if (keyringShape(keyring) !== keyringShape(this.#keyring)) {
         this.#keyring = keyring;
         for (const listener of this.#keyringListeners) listener(keyring);

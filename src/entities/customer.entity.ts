@@ -16,6 +16,8 @@ export class CustomerEntity {
   @Column("bytea", { name: "national_id_bidx", nullable: true }) nationalIdBidx: Buffer | null;
   @Column("bytea", { name: "phone_bidx", nullable: true }) phoneBidx: Buffer | null;
   @Column("bytea", { name: "email_bidx", nullable: true }) emailBidx: Buffer | null;
+  /** The blind-index key version all three *_bidx columns of this row were computed under. */
+  @Column("integer", { name: "bidx_version" }) bidxVersion: number;
   @Column("uuid", { name: "created_by", nullable: true }) createdBy: string | null;
   @Column("timestamptz", { name: "created_at" }) createdAt: Date;
   @Column("timestamptz", { name: "updated_at" }) updatedAt: Date;

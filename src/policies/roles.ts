@@ -76,6 +76,8 @@ export const ROLE_POLICIES: Record<Role, (kit: RuleKit) => void> = {
     can("read", "Customer", CUSTOMER_VIEW);
     pii("Customer", ALL_PII);
     can("read", "AuditEvent");
+    can("export", "AuditEvent");
+    can("read", "AuditReport");
     can("read", "StaffUser");
     can("read", "Training");
     can("create", "Training");
@@ -87,6 +89,8 @@ export const ROLE_POLICIES: Record<Role, (kit: RuleKit) => void> = {
   // Access data and the audit trail; sees that customers and cases exist, never what they say.
   SECURITY_ANALYST({ p, can }) {
     can("read", "AuditEvent");
+    can("export", "AuditEvent");
+    can("read", "AuditReport");
     can("read", "StaffUser");
     can("read", "Customer", [...CUSTOMER_PUBLIC_FIELDS]);
     can("read", "Case", [...CASE_PUBLIC_FIELDS]);
@@ -97,10 +101,11 @@ export const ROLE_POLICIES: Record<Role, (kit: RuleKit) => void> = {
     can("manage", "StaffUser");
     can("read", "Training", { staffId: p.id });
   },
-  // An external auditor or regulator, for a time window: the audit trail (reports and exports come
-  // with their issues), nothing about customers.
+  // An external auditor or regulator, for a time window: the audit trail and its export; not the security
+  // reports (they profile staff), nothing about customers.
   AUDITOR({ can }) {
     can("read", "AuditEvent");
+    can("export", "AuditEvent");
   },
   // An internal app: exactly what its scopes grant; PII only with a PII scope (and a stated purpose).
   SERVICE({ p, can, pii }) {

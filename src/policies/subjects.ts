@@ -4,10 +4,11 @@ import { CUSTOMER_PII_FIELDS } from "../domain/enums";
 
 /**
  * readMasked: the field may be shown only masked (see src/domain/masking.ts). erase: crypto-shred a
- * customer; hold: place and release legal holds; export: a data subject access export.
+ * customer; hold: place and release legal holds; export: a data subject access export, or (on AuditEvent) a
+ * bulk CSV/JSON-lines export of the trail. AuditReport: the security reports over the log (accessReport, …).
  */
 export type Action = "read" | "readMasked" | "create" | "update" | "manage" | "erase" | "hold" | "export";
-export type SubjectName = "Customer" | "Case" | "AuditEvent" | "StaffUser" | "Training" | "all";
+export type SubjectName = "Customer" | "Case" | "AuditEvent" | "AuditReport" | "StaffUser" | "Training" | "all";
 
 export interface Principal {
   readonly id: string;
@@ -75,6 +76,7 @@ export const FIELDS_OF: Record<Exclude<SubjectName, "all">, readonly string[]> =
   Customer: CUSTOMER_FIELDS,
   Case: CASE_FIELDS,
   AuditEvent: [],
+  AuditReport: [],
   StaffUser: [],
   Training: [],
 };

@@ -3,6 +3,7 @@ import type { GraphQLSchema } from "graphql";
 import { buildSchema } from "type-graphql";
 import { AccountResolver } from "../resolvers/account.resolver";
 import { AuditResolver } from "../resolvers/audit.resolver";
+import { AuditReportResolver } from "../resolvers/audit-report.resolver";
 import { AuthResolver } from "../resolvers/auth.resolver";
 import { CaseResolver } from "../resolvers/case.resolver";
 import { CustomerResolver } from "../resolvers/customer.resolver";
@@ -19,11 +20,12 @@ export async function buildGraphQLSchema(services: Services): Promise<GraphQLSch
     [CustomerResolver, new CustomerResolver(services.customers, services.cases)],
     [CaseResolver, new CaseResolver(services.cases, services.customers)],
     [AuditResolver, new AuditResolver(services.audit)],
+    [AuditReportResolver, new AuditReportResolver(services.auditReports)],
     [TrainingResolver, new TrainingResolver(services.training)],
     [DataProtectionResolver, new DataProtectionResolver(services.dataProtection)],
   ]);
   return buildSchema({
-    resolvers: [AuthResolver, SessionResolver, AccountResolver, CustomerResolver, CaseResolver, AuditResolver, TrainingResolver, DataProtectionResolver],
+    resolvers: [AuthResolver, SessionResolver, AccountResolver, CustomerResolver, CaseResolver, AuditResolver, AuditReportResolver, TrainingResolver, DataProtectionResolver],
     container: {
       get(someClass: Function) {
         const instance = instances.get(someClass);

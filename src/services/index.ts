@@ -2,12 +2,13 @@
 import type { Logger } from "pino";
 import type { DataSource } from "typeorm";
 import type { Clock } from "../clock";
-import type { RetentionPolicy } from "../config";
+import type { RetentionPolicy, WorkingHours } from "../config";
 import { DEFAULT_PASSWORD_PARAMS, PasswordVerifier, type KeyProvider, type PasswordParams } from "../crypto";
 import { AuditedStore } from "../store/audited-store";
 import { CustomerCipher } from "../store/customer-cipher";
 import { AccountService } from "./account.service";
 import { AuditService } from "./audit.service";
+import { AuditReportService } from "./audit-report.service";
 import { CheckpointService, type CheckpointSetup } from "./checkpoint.service";
 import { AuthService, type TokenSettings } from "./auth.service";
 import { LoginThrottle } from "./login-throttle";
@@ -28,6 +29,7 @@ export interface Services {
   customers: CustomerService;
   cases: CaseService;
   audit: AuditService;
+  auditReports: AuditReportService;
   checkpoints: CheckpointService;
   staff: StaffService;
   training: TrainingService;
@@ -45,6 +47,8 @@ export async function createServices(deps: {
   retention?: RetentionPolicy;
   /** Signed audit checkpoints; without it sealing is off and verification uses the chain alone. */
   checkpoints?: CheckpointSetup;
+  /** Working hours for the unusual-access report; the defaults of src/config.ts when absent. */
+  workingHours?: WorkingHours;
 }): Promise<Services> {
   const { ds, keys, clock, logger } = deps;
   const passwordParams = deps.passwordParams ?? DEFAULT_PASSWORD_PARAMS;
@@ -53,11 +57,16 @@ export async function createServices(deps: {
     logger.error({ err: describe(error), ...context }, "audit append failed: operation refused (fail-closed)");
   });
   const blindKey = await keys.blindIndexKey();
-  const cipher = new CustomerCipher(await keys.masterKeyring(), blindKey);
+  const cipher = new CustomerCipher(await keys.masterKeyring(), (await keys.blindIndexKeyring?.()) ?? blindKey);
   // A master-key rotation reaches this process through the provider (see `custos keys rotate`).
   keys.onMasterKeyringChange?.((keyring) => {
     cipher.useKeyring(keyring);
     logger.info({ masterKeyCurrent: keyring.current, masterKeyVersions: [...keyring.keys.keys()] }, "master keyring reloaded");
+  });
+  // Likewise a blind-index rotation (`custos keys rotate-blind-index`): searches follow every version.
+  keys.onBlindIndexKeyringChange?.((keyring) => {
+    cipher.useBlindIndexKeyring(keyring);
+    logger.info({ blindIndexCurrent: keyring.current, blindIndexVersions: [...keyring.keys.keys()] }, "blind-index keyring reloaded");
   });
   const passwords = await PasswordVerifier.create(passwordParams);
   // Asked per use, so that a rotation of the key file reaches signing and verification without a restart.
@@ -89,6 +98,7 @@ export async function createServices(deps: {
     customers: new CustomerService(store, cipher),
     cases: new CaseService(store, cipher),
     audit: new AuditService(store, checkpoints),
+    auditReports: new AuditReportService(store, deps.workingHours ?? DEFAULT_WORKING_HOURS),
     checkpoints,
     staff: new StaffService(store, passwordParams, clock),
     training: new TrainingService(store),
@@ -100,6 +110,7 @@ export async function createServices(deps: {
 /** Error name and code only: database messages can quote the values of a failed statement. */
 /** Used when a caller builds services without a configuration (the defaults of src/config.ts). */
 const DEFAULT_RETENTION: RetentionPolicy = Object.freeze({ customerYears: 10, complaintYears: 5 });
+const DEFAULT_WORKING_HOURS: WorkingHours = Object.freeze({ timeZone: "UTC", startHour: 7, endHour: 20, days: Object.freeze([1, 2, 3, 4, 5]) });
 
 export function describe(error: unknown): { name: string; code?: string } {
   const e = error as { name?: string; code?: string; driverError?: { code?: string } };

@@ -1,6 +1,6 @@
 // Binds the crypto primitives to Custos's cells: which key encrypts which column, under which AAD.
-import type { BlindIndexedField, MasterKeyring } from "../crypto";
-import { blindIndex, decryptField, encryptField, generateDataKey, unwrapDataKey, wrapDataKey } from "../crypto";
+import type { BlindIndexedField, BlindIndexKeyring, MasterKeyring } from "../crypto";
+import { blindIndex, decryptField, encryptField, generateDataKey, singleBlindIndexKeyring, unwrapDataKey, wrapDataKey } from "../crypto";
 
 export interface WrappedKey {
   readonly version: number;
@@ -13,11 +13,21 @@ export const ERASED_TEXT = "[erased]";
 
 export class CustomerCipher {
   #keyring: MasterKeyring;
-  readonly #blindKey: Buffer;
+  #blindKeys: BlindIndexKeyring;
 
-  constructor(keyring: MasterKeyring, blindIndexKey: Buffer) {
+  /** A bare Buffer is blind-index version 1 (a key file from before blind-index rotation). */
+  constructor(keyring: MasterKeyring, blindIndexKeys: BlindIndexKeyring | Buffer) {
     this.#keyring = keyring;
-    this.#blindKey = blindIndexKey;
+    this.#blindKeys = Buffer.isBuffer(blindIndexKeys) ? singleBlindIndexKeyring(blindIndexKeys) : blindIndexKeys;
+  }
+
+  /** A blind-index rotation reached this process: search every version it lists, index under its current. */
+  useBlindIndexKeyring(keyring: BlindIndexKeyring): void {
+    this.#blindKeys = keyring;
+  }
+
+  get blindIndexKeyring(): BlindIndexKeyring {
+    return this.#blindKeys;
   }
 
   /** A master-key rotation reached this process: new data keys wrap under its current version. */
@@ -67,7 +77,19 @@ export class CustomerCipher {
     return decryptField(dek, blob, `case:${caseId}:${field}`);
   }
 
+  /** The index under the current blind-index version (store it with `bidx_version` = that version). */
   blindIndex(field: BlindIndexedField, value: string): Buffer {
-    return blindIndex(this.#blindKey, field, value);
+    return this.blindIndexAt(this.#blindKeys.current, field, value);
+  }
+
+  blindIndexAt(version: number, field: BlindIndexedField, value: string): Buffer {
+    const key = this.#blindKeys.keys.get(version);
+    if (!key) throw new TypeError(`blind-index key version ${version} is not in the keyring`);
+    return blindIndex(key, field, value);
+  }
+
+  /** The value's index under every version in the keyring: what a lookup must match while rows differ. */
+  blindIndexCandidates(field: BlindIndexedField, value: string): Array<{ version: number; index: Buffer }> {
+    return [...this.#blindKeys.keys.keys()].sort((a, b) => a - b).map((version) => ({ version, index: this.blindIndexAt(version, field, value) }));
   }
 }

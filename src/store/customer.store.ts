@@ -7,6 +7,7 @@ import { maskPii } from "../domain/masking";
 import { badInput, conflict, CustosError, forbidden, notFound } from "../errors";
 import { canOnRow, fieldLevels, permittedFields, rulesToSql, type AppAbility, type ColumnMap, type FieldLevel } from "../policies";
 import type { UnitOfWork } from "./audited-store";
+import { assertNationalIdFree, blindIndexMatch } from "./blind-index.store";
 import type { CustomerCipher } from "./customer-cipher";
 import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from "./paging";
 import { requireActor, isUuid, isUniqueViolation } from "./store-support";
@@ -102,10 +103,10 @@ export async function listCustomers(
   const after = decodeCursor(page.after, "time");
   const scope = rulesToSql(ability, "read", "Customer", CUSTOMER_COLUMNS);
   const qb = uow.em.createQueryBuilder(CustomerEntity, "c").where(scope.sql, scope.params);
-  if (filter.phone) qb.andWhere("c.phone_bidx = :phoneBidx", { phoneBidx: cipher.blindIndex("phone", filter.phone) });
-  if (filter.email) qb.andWhere("c.email_bidx = :emailBidx", { emailBidx: cipher.blindIndex("email", filter.email) });
-  if (filter.nationalId) {
-    qb.andWhere("c.national_id_bidx = :nidBidx", { nidBidx: cipher.blindIndex("nationalId", filter.nationalId) });
+  // Under every blind-index version in use, so a lookup finds rows a rotation has or has not yet rebuilt.
+  for (const f of searched) {
+    const match = blindIndexMatch(cipher, f, filter[f]!, "c");
+    qb.andWhere(match.sql, match.params);
   }
   const totalCount = await qb.getCount();
   if (after) qb.andWhere("(c.created_at, c.id) < (:afterAt, :afterId)", { afterAt: after[0], afterId: after[1] });
@@ -185,9 +186,7 @@ export async function createCustomer(uow: UnitOfWork, cipher: CustomerCipher, in
     throw refused.length ? forbiddenFields(refused) : forbidden();
   }
   const nationalIdBidx = cipher.blindIndex("nationalId", input.nationalId);
-  if (await uow.em.existsBy(CustomerEntity, { nationalIdBidx })) {
-    throw conflict("A customer with this national id already exists");
-  }
+  await assertNationalIdFree(uow, cipher, input.nationalId, null);
   const id = randomUUID();
   const { dek, stored } = cipher.newDataKey(id);
   const [{ n }] = await uow.em.query(`SELECT nextval('customer_reference_seq')::text AS n`);
@@ -206,6 +205,7 @@ export async function createCustomer(uow: UnitOfWork, cipher: CustomerCipher, in
     nationalIdBidx,
     phoneBidx: input.phone === null ? null : cipher.blindIndex("phone", input.phone),
     emailBidx: input.email === null ? null : cipher.blindIndex("email", input.email),
+    bidxVersion: cipher.blindIndexKeyring.current,
     createdBy: principal.id,
     createdAt: uow.now,
     updatedAt: uow.now,
@@ -273,9 +273,16 @@ export async function updateCustomer(uow: UnitOfWork, cipher: CustomerCipher, id
     const value = changes[f] ?? null;
     if (value === null && (f === "fullName" || f === "nationalId")) throw badInput(`${f} cannot be removed`, f);
     (patch as Record<string, unknown>)[ENC_COLUMN[f]] = value === null ? null : cipher.sealCustomerField(dek, row.id, f, value);
-    if (f === "phone" || f === "email" || f === "nationalId") {
+  }
+  if (given.some((f) => f === "phone" || f === "email" || f === "nationalId")) {
+    if (changes.nationalId) await assertNationalIdFree(uow, cipher, changes.nationalId, row.id);
+    // All three indexes under the current version, so the row's one bidx_version covers them all even
+    // when a blind-index rotation has not reached it yet.
+    for (const f of ["nationalId", "phone", "email"] as const) {
+      const value = changes[f] !== undefined ? changes[f] : row[ENC_COLUMN[f]] ? cipher.openCustomerField(dek, row.id, f, row[ENC_COLUMN[f]] as Buffer) : null;
       (patch as Record<string, unknown>)[`${f}Bidx`] = value === null ? null : cipher.blindIndex(f, value);
     }
+    patch.bidxVersion = cipher.blindIndexKeyring.current;
   }
   try {
     const result = await uow.em.update(CustomerEntity, { id: row.id, version: row.version }, patch);

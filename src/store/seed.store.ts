@@ -56,6 +56,7 @@ export async function insertSeedData(uow: UnitOfWork, cipher: CustomerCipher, cu
       nationalIdBidx: cipher.blindIndex("nationalId", c.pii.nationalId),
       phoneBidx: c.pii.phone ? cipher.blindIndex("phone", c.pii.phone) : null,
       emailBidx: c.pii.email ? cipher.blindIndex("email", c.pii.email) : null,
+      bidxVersion: cipher.blindIndexKeyring.current,
       createdBy: null,
       createdAt: c.createdAt,
       updatedAt: c.createdAt,

@@ -73,6 +73,23 @@ const OPERATIONS: Record<string, { run: (c: Caller) => Promise<GraphQLResponse>;
     run: (c) => server.gql(`{ verifyAuditChain { ok } }`, {}, { token: c.token }),
     expect: { AGENT: "FORBIDDEN", TEAM_LEAD: "FORBIDDEN", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "OK", ADMIN: "FORBIDDEN", AUDITOR: "OK", SERVICE: "OK" },
   },
+  // The export is compliance's and the auditor's (and security's); the reports profile staff: not auditors'.
+  auditTrailExport: {
+    run: (c) => server.gql(`{ auditTrailExport(format: CSV, limit: 5) { rowCount } }`, {}, { token: c.token }),
+    expect: { AGENT: "FORBIDDEN", TEAM_LEAD: "FORBIDDEN", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "OK", ADMIN: "FORBIDDEN", AUDITOR: "OK", SERVICE: "FORBIDDEN" },
+  },
+  accessReport: {
+    run: (c) => server.gql(`query($id: ID!) { accessReport(customerId: $id, from: "2000-01-01T00:00:00Z", to: "2000-06-01T00:00:00Z") { truncated } }`, { id: customerId }, { token: c.token }),
+    expect: { AGENT: "FORBIDDEN", TEAM_LEAD: "FORBIDDEN", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "OK", ADMIN: "FORBIDDEN", AUDITOR: "FORBIDDEN", SERVICE: "FORBIDDEN" },
+  },
+  deniedAccess: {
+    run: (c) => server.gql(`{ deniedAccess(from: "2000-01-01T00:00:00Z", to: "2000-06-01T00:00:00Z") { truncated } }`, {}, { token: c.token }),
+    expect: { AGENT: "FORBIDDEN", TEAM_LEAD: "FORBIDDEN", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "OK", ADMIN: "FORBIDDEN", AUDITOR: "FORBIDDEN", SERVICE: "FORBIDDEN" },
+  },
+  unusualAccess: {
+    run: (c) => server.gql(`{ unusualAccess(from: "2000-01-01T00:00:00Z", to: "2000-06-01T00:00:00Z") { findings { kind } } }`, {}, { token: c.token }),
+    expect: { AGENT: "FORBIDDEN", TEAM_LEAD: "FORBIDDEN", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "OK", ADMIN: "FORBIDDEN", AUDITOR: "FORBIDDEN", SERVICE: "FORBIDDEN" },
+  },
   // Asked about the agent's records: the agent's own, otherwise only compliance keeps everyone's.
   trainingRecords: {
     run: (c) => server.gql(`query($s: ID!) { trainingRecords(staffId: $s) { id } }`, { s: callers.get("AGENT")!.login!.id }, { token: c.token }),

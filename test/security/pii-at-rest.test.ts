@@ -1,6 +1,8 @@
 // PII at rest: after distinctive customer data and case narratives go through the API, no table in the
 // database holds any of it in clear — not as text, not as raw bytes, not in the audit log.
+import { createHash } from "node:crypto";
 import pino from "pino";
+import { normalizeForIndex } from "../../src/crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dumpDatabase } from "../support/dump";
 import { createTestServer, type StaffLogin, type TestServer } from "../support/test-server";
@@ -108,6 +110,50 @@ describe("PII at rest", () => {
     expect(res.errors).toBeUndefined();
     expect(res.data!.auditTrail.edges.length).toBeGreaterThan(10);
     expect(leaks(JSON.stringify(res.data).toLowerCase())).toEqual([]);
+  });
+});
+
+/**
+ * What a blind index would be without its key: plain digests of each indexed value, normalised as the
+ * index normalises it and as typed. Finding one would let anyone confirm a guessed value from the dump.
+ */
+const UNKEYED = (["nationalId", "phone", "email"] as const).flatMap((field) =>
+  [normalizeForIndex(field, PII[field]), PII[field]].flatMap((value) =>
+    (["sha256", "sha1", "md5"] as const).map((alg) => ({ label: `${alg}(${field})`, digest: createHash(alg).update(value, "utf8").digest() })),
+  ),
+);
+
+/** Labels of the digests found in any bytea column as raw bytes, or in any column or bytea as hex. */
+async function unkeyedDigestsFound(digests: ReadonlyArray<{ label: string; digest: Buffer }>): Promise<string[]> {
+  const dump = [...(await dumpDatabase(server)).values()].join("\n");
+  const columns = await server.sql<{ t: string; c: string }>(
+    `SELECT table_name AS t, column_name AS c FROM information_schema.columns WHERE table_schema = 'public' AND data_type = 'bytea'`,
+  );
+  const found: string[] = [];
+  for (const { label, digest } of digests) {
+    let hit = dump.includes(digest.toString("hex"));
+    for (const { t, c } of columns) {
+      if (hit) break;
+      const [row] = await server.sql<{ n: number }>(
+        `SELECT count(*)::int AS n FROM public."${t}" WHERE position($1::bytea IN "${c}") > 0 OR encode("${c}", 'hex') LIKE '%' || $2 || '%'`,
+        [digest, digest.toString("hex")],
+      );
+      hit = row.n > 0;
+    }
+    if (hit) found.push(label);
+  }
+  return found;
+}
+
+describe("blind indexes reveal nothing without their key", () => {
+  it("the search finds a stored index (the keyed one), so it would find an unkeyed digest too", async () => {
+    const keyed = server.custos.services.cipher.blindIndex("nationalId", PII.nationalId);
+    expect(await unkeyedDigestsFound([{ label: "stored index", digest: keyed }])).toEqual(["stored index"]);
+  });
+
+  it("no table holds an unkeyed SHA-256, SHA-1 or MD5 of any indexed value, as bytes or hex", async () => {
+    expect(UNKEYED.length).toBe(18);
+    expect(await unkeyedDigestsFound(UNKEYED)).toEqual([]);
   });
 });
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { ROLES, type BusinessLine, type Role } from "../../../src/domain/enums";
 import { canOnRow, defineAbilityFor, fieldLevels, type Action, type FieldLevel, type Principal } from "../../../src/policies";
 
-type RowSubject = "Customer" | "Case" | "AuditEvent" | "StaffUser" | "Training";
+type RowSubject = "Customer" | "Case" | "AuditEvent" | "AuditReport" | "StaffUser" | "Training";
 
 const ROWS = {
   custPB: { subject: "Customer", row: { id: "c-pb", reference: "C0000001", businessLines: ["PERSONAL_BANKING"], status: "ACTIVE" } },
@@ -16,6 +16,7 @@ const ROWS = {
   casePBfree: { subject: "Case", row: { id: "s-3", businessLine: "PERSONAL_BANKING", teamId: "team-pb", status: "NEW", assigneeId: null } },
   caseIns: { subject: "Case", row: { id: "s-4", businessLine: "INSURANCE", teamId: "team-ins", status: "ASSIGNED", assigneeId: null } },
   audit: { subject: "AuditEvent", row: { seq: 1 } },
+  report: { subject: "AuditReport", row: {} },
   staff: { subject: "StaffUser", row: { id: "u-1" } },
   myTraining: { subject: "Training", row: { staffId: "me" } },
   otherTraining: { subject: "Training", row: { staffId: "u-1" } },
@@ -88,6 +89,21 @@ const ROW_TABLE: readonly RowExpectation[] = [
   ["SERVICE", "read", "myTraining", N],
 ];
 
+/**
+ * Audit reports (accessReport, deniedAccess, unusualAccess) are `read` on AuditReport; the CSV / JSON-lines
+ * trail export is `export` on AuditEvent. Auditors export but do not profile staff; a service's audit:read
+ * scope pages the trail only.
+ */
+const REPORT_TABLE: readonly RowExpectation[] = [
+  ["AGENT", "read", "report", N], ["AGENT", "export", "audit", N],
+  ["TEAM_LEAD", "read", "report", N], ["TEAM_LEAD", "export", "audit", N],
+  ["COMPLIANCE_OFFICER", "read", "report", Y], ["COMPLIANCE_OFFICER", "export", "audit", Y],
+  ["SECURITY_ANALYST", "read", "report", Y], ["SECURITY_ANALYST", "export", "audit", Y],
+  ["ADMIN", "read", "report", N], ["ADMIN", "export", "audit", N],
+  ["AUDITOR", "read", "report", N], ["AUDITOR", "export", "audit", Y],
+  ["SERVICE", "read", "report", N], ["SERVICE", "export", "audit", N],
+];
+
 const PII = ["fullName", "nationalId", "phone", "email", "address"] as const;
 type Levels = Record<(typeof PII)[number] | "summary" | "notes", FieldLevel>;
 const F: FieldLevel = "full";
@@ -119,6 +135,17 @@ describe("row permissions", () => {
   it.each(ROW_TABLE)("%s may %s %s → %s", (role, action, rowName, allowed) => {
     const { subject, row } = ROWS[rowName];
     expect(canOnRow(defineAbilityFor(principalFor(role), { purpose: "CASE_HANDLING" }), action, subject, row)).toBe(allowed);
+  });
+
+  it.each(REPORT_TABLE)("%s may %s %s (audit reports) → %s", (role, action, rowName, allowed) => {
+    const { subject, row } = ROWS[rowName];
+    expect(canOnRow(defineAbilityFor(principalFor(role), { purpose: "CASE_HANDLING" }), action, subject, row)).toBe(allowed);
+  });
+
+  it("states who may run the audit reports and the export for every role", () => {
+    for (const [action, rowName] of [["read", "report"], ["export", "audit"]] as const) {
+      expect(REPORT_TABLE.filter(([, a, r]) => a === action && r === rowName).map(([role]) => role).sort()).toEqual([...ROLES].sort());
+    }
   });
 
   it("covers every role in ROLES for every subject and for read, create and update", () => {
