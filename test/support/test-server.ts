@@ -15,6 +15,7 @@ import { DAY_MS } from "../../src/clock";
 import { startCustos, type Custos } from "../../src/main";
 import { createTestDatabase, ensureTemplate } from "./database";
 import pino from "pino";
+import { captureLogs } from "./log-capture";
 
 export interface GraphQLResponse<T = Record<string, any>> {
   status: number;
@@ -76,6 +77,20 @@ function migratedTemplate(): Promise<string> {
 
 let staffCounter = 0;
 
+/** Input fields whose values are customer PII or narrative. */
+const PII_KEYS = new Set(["fullName", "nationalId", "phone", "email", "address", "summary", "body", "resolution"]);
+
+/** Collects the PII values (6+ characters, so masks and codes do not count) found anywhere in `value`. */
+function collectPii(value: unknown, into: Set<string>, key?: string): void {
+  if (typeof value === "string") {
+    if (key && PII_KEYS.has(key) && value.trim().length >= 6) into.add(value.trim());
+  } else if (Array.isArray(value)) {
+    for (const v of value) collectPii(v, into, key);
+  } else if (value && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) collectPii(v, into, k);
+  }
+}
+
 /**
  * `env` overrides the test environment's variables, e.g. `{ NODE_ENV: "production" }` (a key file is then
  * generated into the temporary data directory, since production never generates one itself) or
@@ -91,11 +106,16 @@ export async function createTestServer(opts: { clock?: ManualClock; logger?: pin
     await loadOrCreateKeyFile(env.CUSTOS_KEYS_FILE, { create: true });
   }
   const config = loadConfig(env);
-  const custos = await startCustos(config, { clock, logger: opts.logger ?? pino({ level: "silent" }), passwordParams: DEFAULT_PASSWORD_PARAMS });
+  // Unless a test brings its own logger, every server logs at trace level into memory, and on stop the
+  // log is searched for every PII value a test sent it: the whole integration suite is a log-leak check.
+  const logs = opts.logger ? null : captureLogs();
+  const sentPii = new Set<string>();
+  const custos = await startCustos(config, { clock, logger: opts.logger ?? logs!.logger, passwordParams: DEFAULT_PASSWORD_PARAMS });
   const admin = new Client({ connectionString: db.url });
   await admin.connect();
 
   const gql: TestServer["gql"] = async (query, variables, o = {}) => {
+    collectPii(variables, sentPii);
     const res = await fetch(custos.url, {
       method: "POST",
       headers: {
@@ -146,6 +166,8 @@ export async function createTestServer(opts: { clock?: ManualClock; logger?: pin
         await custos.stop();
         await db.drop();
         await rm(dataDir, { recursive: true, force: true });
+        const leaked = logs ? logs.leaks([...sentPii]) : [];
+        if (leaked.length > 0) throw new Error(`the server logged ${leaked.length} PII value(s) a test sent it`);
       })()),
   };
 }
