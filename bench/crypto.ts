@@ -37,12 +37,12 @@ async function main(): Promise<void> {
         const seal = (f: string, v: string) => cipher.sealCustomerField(dek, id, f, v);
         const b = cust.length;
         cust.push(id, `B${String(k).padStart(7, "0")}`, seal("fullName", `Bench Customer ${k}`), seal("nationalId", `BN${k}`), seal("phone", `+44 20 ${k}`), seal("email", `b${k}@bench.test`), cipher.blindIndex("nationalId", `BN${k}`));
-        cTuples.push(`($${b + 1}, $${b + 2}, '{PERSONAL_BANKING}', 'ACTIVE', $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7})`);
+        cTuples.push(`($${b + 1}, $${b + 2}, '{PERSONAL_BANKING}', 'ACTIVE', $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}, 1)`);
         const kb = keys.length;
         keys.push(id, stored.version, stored.wrapped);
         kTuples.push(`($${kb + 1}, $${kb + 2}, $${kb + 3})`);
       }
-      await core.ds.query(`INSERT INTO customer (id, reference, business_lines, status, full_name_enc, national_id_enc, phone_enc, email_enc, national_id_bidx) VALUES ${cTuples.join(",")}`, cust);
+      await core.ds.query(`INSERT INTO customer (id, reference, business_lines, status, full_name_enc, national_id_enc, phone_enc, email_enc, national_id_bidx, bidx_version) VALUES ${cTuples.join(",")}`, cust);
       await core.ds.query(`INSERT INTO customer_key (customer_id, kek_version, wrapped_dek) VALUES ${kTuples.join(",")}`, keys);
     }
     console.log(`generated ${CUSTOMERS.toLocaleString("en")} customers in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
