@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
+import { errno, syncDirectory } from "../durable-file";
 import type { SignedCheckpoint } from "./checkpoint-jws";
 
 /** A checkpoint as the sink holds it: the seq it is filed under and the JWS, not yet verified. */
@@ -35,7 +36,6 @@ export class CheckpointSinkConflict extends Error {
 export const checkpointFileName = (seq: number): string => `${String(seq).padStart(16, "0")}.jws`;
 const FILE_NAME = /^(\d{16})\.jws$/;
 
-const errno = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | null)?.code;
 
 /**
  * An append-only directory: each file is written to a temp name, fsynced, then hard-linked into place,
@@ -100,14 +100,3 @@ export class DirectorySink implements CheckpointSink {
   }
 }
 
-async function syncDirectory(dir: string): Promise<void> {
-  let handle: fs.FileHandle | undefined;
-  try {
-    handle = await fs.open(dir, "r");
-    await handle.sync();
-  } catch (error) {
-    if (!["EISDIR", "EINVAL", "EPERM", "ENOTSUP"].includes(errno(error) ?? "")) throw error;
-  } finally {
-    await handle?.close();
-  }
-}

@@ -2,6 +2,7 @@
 import { createPrivateKey, createPublicKey, randomBytes, randomUUID } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
+import { errno, syncDirectory } from "../durable-file";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from "jose";
 import { CryptoError } from "./errors";
 
@@ -226,7 +227,6 @@ export function parseKeyMaterial(json: string): KeyMaterial {
   };
 }
 
-const errno = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | null)?.code;
 
 async function readKeyFile(file: string): Promise<KeyMaterial | null> {
   let handle: fs.FileHandle;
@@ -287,19 +287,6 @@ async function createKeyFile(file: string, material: KeyMaterial): Promise<boole
   return created;
 }
 
-// Without this a crash right after start-up could lose the new directory entry, and with it the
-// keys of everything encrypted meanwhile. Some platforms cannot fsync a directory; that is all we skip.
-async function syncDirectory(dir: string): Promise<void> {
-  let handle: fs.FileHandle | undefined;
-  try {
-    handle = await fs.open(dir, "r");
-    await handle.sync();
-  } catch (error) {
-    if (!["EISDIR", "EINVAL", "EPERM", "ENOTSUP"].includes(errno(error) ?? "")) throw error;
-  } finally {
-    await handle?.close();
-  }
-}
 
 /**
  * Replaces an existing key file atomically (temp file 0600, fsync, rename, directory fsync): a reader

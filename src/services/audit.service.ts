@@ -4,19 +4,13 @@ import type { SealedAuditEvent } from "../audit/core";
 import { AUDIT_SELECT, rowToSealedEvent, type AuditEventRow } from "../audit/append";
 import type { AuditLogReport } from "../audit/verify-log";
 import type { CheckpointService } from "./checkpoint.service";
-import { badInput, forbidden } from "../errors";
+import { forbidden } from "../errors";
 import type { AuditActor, AuditedStore, UnitOfWork } from "../store/audited-store";
 import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from "../store/paging";
-import { isUuid, requireActor } from "../store/store-support";
+import { assertTrailStrings, trailConditions, type TrailFilter } from "../store/audit-trail-filter";
+import { requireActor } from "../store/store-support";
 
-export interface AuditTrailFilter {
-  resourceType?: string | null;
-  resourceId?: string | null;
-  actorId?: string | null;
-  action?: string | null;
-  from?: Date | null;
-  to?: Date | null;
-}
+export type AuditTrailFilter = TrailFilter;
 
 function assertMayRead(uow: UnitOfWork, action: string): void {
   const { ability } = requireActor(uow);
@@ -33,29 +27,13 @@ export class AuditService {
   ) {}
 
   trail(actor: AuditActor, filter: AuditTrailFilter, page: PageRequest): Promise<Page<SealedAuditEvent>> {
-    for (const key of ["resourceType", "resourceId", "actorId", "action"] as const) {
-      const value = filter[key];
-      if (typeof value === "string" && (value.length > 200 || /[\u0000-\u001f\u007f]/.test(value))) {
-        throw badInput(`${key} must be at most 200 printable characters`, key);
-      }
-    }
+    assertTrailStrings(filter);
     return this.store.run(actor, null, async (uow) => {
       assertMayRead(uow, "audit.query");
       const size = pageSize(page.first);
       const after = decodeCursor(page.after, "number");
-      const where: string[] = [];
       const params: unknown[] = [];
-      const add = (sql: string, value: unknown) => {
-        params.push(value);
-        where.push(sql.replace("?", `$${params.length}`));
-      };
-      if (filter.resourceType) add("resource_type = ?", filter.resourceType);
-      if (filter.resourceId) add("resource_id = ?", filter.resourceId);
-      // A malformed actor id matches nothing rather than raising a cast error.
-      if (filter.actorId) add("actor_id = ?", isUuid(filter.actorId) ? filter.actorId : null);
-      if (filter.action) add("action = ?", filter.action);
-      if (filter.from) add("occurred_at >= ?", filter.from);
-      if (filter.to) add("occurred_at < ?", filter.to);
+      const where = trailConditions(filter, params);
       const condition = where.length ? `WHERE ${where.join(" AND ")}` : "";
       const [{ count }] = await uow.em.query(`SELECT count(*)::int AS count FROM audit_event ${condition}`, params);
       const pageCondition = after ? `${condition ? `${condition} AND` : "WHERE"} seq > $${params.length + 1}` : condition;

@@ -5,17 +5,10 @@ import type { EntityManager } from "typeorm";
 import { AUDIT_SELECT, rowToSealedEvent, type AuditEventRow } from "../audit/append";
 import type { SealedAuditEvent } from "../audit/core";
 import type { WorkingHours } from "../config";
-import { badInput } from "../errors";
-import { isUuid } from "./store-support";
+import { trailConditions, type TrailFilter } from "./audit-trail-filter";
 
-export interface TrailFilter {
-  resourceType?: string | null;
-  resourceId?: string | null;
-  actorId?: string | null;
-  action?: string | null;
-  from?: Date | null;
-  to?: Date | null;
-}
+export { assertTrailFilter, type TrailFilter } from "./audit-trail-filter";
+
 
 /** Reads of customer data: what "access" means for volume and working hours. */
 export const ACCESS_ACTIONS = ["customer.read", "case.read", "customer.search"] as const;
@@ -27,33 +20,6 @@ export const VOLUME_FACTOR = 5;
 export const BASELINE_DAYS = 30;
 
 const UUID_RE = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
-
-/** The same checks `auditTrail` applies: short printable strings only. */
-export function assertTrailFilter(filter: TrailFilter): void {
-  for (const key of ["resourceType", "resourceId", "actorId", "action"] as const) {
-    const value = filter[key];
-    if (typeof value === "string" && (value.length > 200 || /[\u0000-\u001f\u007f]/.test(value))) {
-      throw badInput(`${key} must be at most 200 printable characters`, key);
-    }
-  }
-  if (filter.from && filter.to && filter.from.getTime() >= filter.to.getTime()) throw badInput("from must be before to", "from");
-}
-
-function trailConditions(filter: TrailFilter, params: unknown[]): string[] {
-  const where: string[] = [];
-  const add = (sql: string, value: unknown) => {
-    params.push(value);
-    where.push(sql.replace("?", `$${params.length}`));
-  };
-  if (filter.resourceType) add("resource_type = ?", filter.resourceType);
-  if (filter.resourceId) add("resource_id = ?", filter.resourceId);
-  // A malformed actor id matches nothing rather than raising a cast error.
-  if (filter.actorId) add("actor_id = ?", isUuid(filter.actorId) ? filter.actorId : null);
-  if (filter.action) add("action = ?", filter.action);
-  if (filter.from) add("occurred_at >= ?", filter.from);
-  if (filter.to) add("occurred_at < ?", filter.to);
-  return where;
-}
 
 /** One keyset batch of the filtered trail: seq in (afterSeq, upToSeq], in seq order. */
 export async function selectTrailBatch(
