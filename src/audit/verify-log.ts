@@ -1,11 +1,14 @@
-// Verifies the stored audit log against its signed checkpoints: streams the events once in keyset batches,
-// checks the chain and every checkpoint head it passes, and names the first bad position.
+// Verifies the stored audit log against its signed checkpoints: streams the events once (binary COPY checked on
+// worker threads, or keyset batches checked in order), checks the chain and every checkpoint head it passes,
+// and names the first bad position.
 import type { DataSource, EntityManager } from "typeorm";
 import { collectCheckpoints, firstFinding, type AuditVerifyReason, type Finding } from "./checkpoint-check";
 import type { CheckpointVerificationKey } from "./checkpoint-jws";
 import type { CheckpointSink } from "./checkpoint-sink";
 import { listStoredCheckpoints, storedEventHash, storedHeadSeq, streamEvents } from "./checkpoint-store";
 import { ChainVerifier, GENESIS_HEAD, describeBreak, type ChainBreakReason, type ChainHead } from "./core";
+import { isPgClient, type PgClientLike } from "./verify-copy";
+import { checkRangeByCopy, type CopyRangeOptions, type RangeOutcome } from "./verify-copy-range";
 
 export interface CheckpointSources {
   /** Keys that may have signed checkpoints (the published key set). */
@@ -29,13 +32,23 @@ export interface AuditLogReport {
   startSeq: number;
   /** The head as of the start; events appended while verifying are for the next run. */
   headSeq: number;
+  /** Worker threads that checked the rows; 0 when they were checked on the calling thread. */
+  parallelism: number;
 }
 
 export interface VerifyLogOptions {
   /** Start from the last checkpoint whose database and outside copies agree (both signed), not from genesis. */
   sinceCheckpoint?: boolean;
   onProgress?: (verifiedSeq: number, headSeq: number) => void;
+  /**
+   * "copy" (default): binary COPY, rows checked in parallel on worker threads (verify-copy-range.ts).
+   * "keyset": the sequential reference, ChainVerifier over keyset batches; also the fallback when the
+   * database client cannot COPY.
+   */
+  reader?: "copy" | "keyset";
+  /** Keyset batch size (reader "keyset"). */
   batch?: number;
+  copy?: Omit<CopyRangeOptions, "onProgress">;
 }
 
 export async function verifyAuditLog(db: DataSource | EntityManager, sources: CheckpointSources, opts: VerifyLogOptions = {}): Promise<AuditLogReport> {
@@ -59,31 +72,21 @@ export async function verifyAuditLog(db: DataSource | EntityManager, sources: Ch
     }
   }
 
-  // Stop streaming once past a problem already known: nothing later can be reported first.
+  // Stop reading once past a problem already known: nothing later can be reported first.
   const knownFirst = firstFinding([...startFindings, ...set.findings]);
-  const stopAt = knownFirst ? knownFirst.seq : Number.POSITIVE_INFINITY;
-  const verifier = new ChainVerifier(start);
-  let streamFinding: Finding | null = null;
-  let checkpointsChecked = 0;
-  for await (const e of streamEvents(db, start.seq, headSeq, { batch: opts.batch, onBatch: (last) => opts.onProgress?.(last, headSeq) })) {
-    if (e.seq > stopAt) break;
-    const b = verifier.push(e);
-    if (b) {
-      streamFinding = b;
-      break;
-    }
-    const signed = set.heads.get(e.seq);
-    if (signed !== undefined) {
-      if (signed !== e.hash) {
-        // Internally consistent yet not what was signed: re-hashed after an edit at or before this seq.
-        streamFinding = { seq: e.seq, reason: "CHECKPOINT_MISMATCH", expected: signed, found: e.hash };
-        break;
-      }
-      checkpointsChecked += 1;
-    }
-  }
+  const upto = knownFirst ? Math.min(headSeq, knownFirst.seq) : headSeq;
+  const onProgress = opts.onProgress && ((seq: number) => opts.onProgress!(seq, headSeq));
+  const range =
+    opts.reader === "keyset"
+      ? await checkRangeByKeyset(db, start, upto, set.heads, { batch: opts.batch, onProgress })
+      : await withPgClient(db, (client) =>
+          client
+            ? checkRangeByCopy(client, start, upto, set.heads, { ...opts.copy, onProgress })
+            : checkRangeByKeyset(db, start, upto, set.heads, { batch: opts.batch, onProgress }),
+        );
+  let streamFinding: Finding | null = range.finding;
   if (!streamFinding && !knownFirst) {
-    const end = verifier.head.seq;
+    const end = range.head.seq;
     if (end < headSeq) {
       // Rows vanished between reading the head and streaming; SEQ_GAP names the first missing one.
       streamFinding = { seq: end + 1, reason: "SEQ_GAP", expected: String(end + 1), found: "missing" };
@@ -91,13 +94,55 @@ export async function verifyAuditLog(db: DataSource | EntityManager, sources: Ch
   }
   // A signed checkpoint beyond the last stored event: the tail was cut off.
   const truncated: Finding | null =
-    set.maxSeq > verifier.head.seq && !streamFinding
-      ? { seq: verifier.head.seq + 1, reason: "TRUNCATED", expected: String(set.maxSeq), found: String(verifier.head.seq) }
+    set.maxSeq > range.head.seq && !streamFinding
+      ? { seq: range.head.seq + 1, reason: "TRUNCATED", expected: String(set.maxSeq), found: String(range.head.seq) }
       : null;
   const first = firstFinding([streamFinding, ...startFindings, truncated, ...set.findings]);
-  const base = { checked: verifier.checked, checkpointsChecked, startSeq: start.seq, headSeq };
+  const base = { checked: range.checked, checkpointsChecked: range.checkpointsChecked, startSeq: start.seq, headSeq, parallelism: range.parallelism };
   if (!first) return { ok: true, firstBadSeq: null, reason: null, expected: null, found: null, message: null, ...base };
   return { ok: false, firstBadSeq: first.seq, reason: first.reason, expected: first.expected, found: first.found, message: describeFinding(first), ...base };
+}
+
+/** The sequential reference: ChainVerifier over keyset batches, one row after another. */
+async function checkRangeByKeyset(
+  db: DataSource | EntityManager,
+  start: ChainHead,
+  uptoSeq: number,
+  signed: ReadonlyMap<number, string>,
+  opts: { batch?: number; onProgress?: (seq: number) => void },
+): Promise<RangeOutcome> {
+  const verifier = new ChainVerifier(start);
+  let finding: Finding | null = null;
+  let checkpointsChecked = 0;
+  for await (const e of streamEvents(db, start.seq, uptoSeq, { batch: opts.batch, onBatch: opts.onProgress })) {
+    const b = verifier.push(e);
+    if (b) {
+      finding = b;
+      break;
+    }
+    const trusted = signed.get(e.seq);
+    if (trusted !== undefined) {
+      if (trusted !== e.hash) {
+        // Internally consistent yet not what was signed: re-hashed after an edit at or before this seq.
+        finding = { seq: e.seq, reason: "CHECKPOINT_MISMATCH", expected: trusted, found: e.hash };
+        break;
+      }
+      checkpointsChecked += 1;
+    }
+  }
+  return { finding: finding as RangeOutcome["finding"], checked: verifier.checked, checkpointsChecked, head: verifier.head, parallelism: 0 };
+}
+
+/** The pg client behind `db` (the transaction's own when `db` is a transaction's manager), or null. */
+async function withPgClient<T>(db: DataSource | EntityManager, work: (client: PgClientLike | null) => Promise<T>): Promise<T> {
+  const inTransaction = (db as EntityManager).queryRunner;
+  const runner = inTransaction ?? ("createQueryRunner" in db ? db.createQueryRunner() : db.connection.createQueryRunner());
+  try {
+    const client: unknown = await runner.connect();
+    return await work(isPgClient(client) ? client : null);
+  } finally {
+    if (!inTransaction) await runner.release();
+  }
 }
 
 const CHAIN_REASONS: readonly string[] = ["SEQ_GAP", "PREV_HASH_MISMATCH", "HASH_MISMATCH", "TRUNCATED"];
