@@ -33,6 +33,8 @@ export interface Config {
   readonly checkpoints: CheckpointSettings;
   /** When staff are expected to work: reads outside it are findings of `unusualAccess` (docs/audit-reports.md). */
   readonly workingHours: WorkingHours;
+  /** Period of the service-clock sweep (warnings, escalations) in seconds; 0 turns the timer off. */
+  readonly clockSweepSeconds: number;
 }
 
 export interface WorkingHours {
@@ -190,6 +192,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       everySeconds: readInt(env, "CUSTOS_CHECKPOINT_EVERY_SECONDS", 60, 1, 86_400),
     }),
     workingHours: readWorkingHours(env),
+    // Off under test unless asked for: tests drive the sweep with runDueOnce and a manual clock.
+    clockSweepSeconds: readInt(env, "CUSTOS_CLOCK_SWEEP_SECONDS", nodeEnv === "test" ? 0 : 30, 0, 3_600),
   };
   if (production && config.introspection) {
     throw new ConfigError("CUSTOS_INTROSPECTION", "cannot be on when NODE_ENV=production");

@@ -96,6 +96,7 @@ export async function openCore(config: Config, opts: StartOptions = {}): Promise
       passwordParams: opts.passwordParams,
       retention: config.retention,
       workingHours: config.workingHours,
+      clockSweep: { intervalMs: config.clockSweepSeconds * 1000 },
       checkpoints: {
         key: checkpointKey,
         sink: new DirectorySink(config.checkpoints.dir),
@@ -114,6 +115,7 @@ export async function startCustos(config: Config, opts: StartOptions = {}): Prom
   const { ds, services, logger, clock } = core;
   let server: Awaited<ReturnType<typeof startHttpServer>> | null = null;
   const stopAll = async () => {
+    await services.clockScheduler.stop();
     await services.checkpoints.stop();
     await server?.stop();
     await core.close();
@@ -128,6 +130,8 @@ export async function startCustos(config: Config, opts: StartOptions = {}): Prom
     logger.info({ url: server.url }, "custos is serving");
     // Sealing runs on a timer in every replica; the advisory lock lets one at a time seal.
     services.checkpoints.start();
+    // Clock warnings and escalations: every replica sweeps; row locks make each happen once.
+    services.clockScheduler.start();
     if (opts.banner) printBanner(server.url, seeded !== null, config);
     let stopping: Promise<void> | null = null;
     return { config, url: server.url, databaseUrl: core.databaseUrl, ds, services, logger, stop: () => (stopping ??= stopAll()) };

@@ -29,6 +29,19 @@ export class CaseEntity {
   @Column("timestamptz", { name: "created_at" }) createdAt: Date;
   @Column("timestamptz", { name: "updated_at" }) updatedAt: Date;
   @Column("integer") version: number;
+  /** The caller's key for a retried intake; unique per caller (created_by). */
+  @Column("text", { name: "idempotency_key", nullable: true }) idempotencyKey: string | null;
+  /** Staff named in the complaint: never assigned, never acting on it. */
+  @Column("uuid", { name: "recused_staff_ids", array: true }) recusedStaffIds: string[];
+  /** The earlier case this one reopens after the reopen window. */
+  @Column("uuid", { name: "linked_case_id", nullable: true }) linkedCaseId: string | null;
+  @Column("text", { name: "resolution_outcome", nullable: true }) resolutionOutcome: string | null;
+  @Column("text", { name: "root_cause_code", nullable: true }) rootCauseCode: string | null;
+  /** numeric(14,2) comes back from pg as a string: money is never a float here. */
+  @Column("numeric", { name: "redress_amount", nullable: true, precision: 14, scale: 2 }) redressAmount: string | null;
+  @Column("char", { name: "redress_currency", nullable: true, length: 3 }) redressCurrency: string | null;
+  @Column("boolean", { name: "customer_accepted", nullable: true }) customerAccepted: boolean | null;
+  @Column("timestamptz", { name: "final_response_sent_at", nullable: true }) finalResponseSentAt: Date | null;
 }
 
 @Entity("case_note")

@@ -47,6 +47,10 @@ export const ROLE_POLICIES: Record<Role, (kit: RuleKit) => void> = {
     can("create", "Case", { businessLine: line });
     can("update", "Case", { businessLine: line, assigneeId: p.id });
     can("update", "Case", { teamId: p.teamId, assigneeId: null });
+    // The customer comes back to whoever answers: any agent of the line may reopen, or take the survey.
+    can("reopen", "Case", { businessLine: line });
+    can("survey", "Case", { businessLine: line });
+    can("update", "Roster", { staffId: p.id });
     can("read", "Customer", CUSTOMER_VIEW, { businessLines: line });
     pii("Customer", ["fullName", "phone", "email", "address"], { businessLines: line });
     can("readMasked", "Customer", ["nationalId"], { businessLines: line });
@@ -61,6 +65,12 @@ export const ROLE_POLICIES: Record<Role, (kit: RuleKit) => void> = {
     pii("Case", CASE_PII_FIELDS, { businessLine: line });
     can("create", "Case", { businessLine: line });
     can("update", "Case", { businessLine: line });
+    // Ownership and escalation of their line's cases are the lead's (reassign with a reason, escalate).
+    can("assign", "Case", { businessLine: line });
+    can("escalate", "Case", { businessLine: line });
+    can("reopen", "Case", { businessLine: line });
+    can("survey", "Case", { businessLine: line });
+    can("update", "Roster", { teamId: p.teamId });
     can("read", "Customer", CUSTOMER_VIEW, { businessLines: line });
     pii("Customer", ALL_PII, { businessLines: line });
     can("create", "Customer", [...ALL_PII]);
@@ -123,6 +133,9 @@ export const ROLE_POLICIES: Record<Role, (kit: RuleKit) => void> = {
     if (hasScope(p, "cases:write")) {
       can("create", "Case");
       can("update", "Case");
+      // A survey or self-service app reopens and records surveys; ownership stays with people.
+      can("reopen", "Case");
+      can("survey", "Case");
     }
     if (hasScope(p, "audit:read")) can("read", "AuditEvent");
   },

@@ -6,9 +6,12 @@ import { CUSTOMER_PII_FIELDS } from "../domain/enums";
  * readMasked: the field may be shown only masked (see src/domain/masking.ts). erase: crypto-shred a
  * customer; hold: place and release legal holds; export: a data subject access export, or (on AuditEvent) a
  * bulk CSV/JSON-lines export of the trail. AuditReport: the security reports over the log (accessReport, …).
+ * On a Case: assign (give it to someone, a team lead's call), escalate (and de-escalate), reopen (a
+ * resolved or closed case, or open its follow-up), survey (record the satisfaction survey of a closed
+ * case). Roster: the duty roster (who is on duty and gets new cases).
  */
-export type Action = "read" | "readMasked" | "create" | "update" | "manage" | "erase" | "hold" | "export";
-export type SubjectName = "Customer" | "Case" | "AuditEvent" | "AuditReport" | "StaffUser" | "Training" | "all";
+export type Action = "read" | "readMasked" | "create" | "update" | "manage" | "erase" | "hold" | "export" | "assign" | "escalate" | "reopen" | "survey";
+export type SubjectName = "Customer" | "Case" | "AuditEvent" | "AuditReport" | "StaffUser" | "Training" | "Roster" | "all";
 
 export interface Principal {
   readonly id: string;
@@ -42,8 +45,11 @@ export type ServiceScope = (typeof SERVICE_SCOPES)[number];
 export const CUSTOMER_PUBLIC_FIELDS = ["id", "reference", "businessLines", "status", "createdAt", "updatedAt"] as const;
 export const CUSTOMER_FIELDS = [...CUSTOMER_PUBLIC_FIELDS, ...CUSTOMER_PII_FIELDS, "transactions", "cases"] as const;
 
-/** Case fields that carry customer narrative (PII); everything else on a case is operational. */
-export const CASE_PII_FIELDS = ["summary", "notes"] as const;
+/**
+ * Case fields that carry customer narrative (PII); everything else on a case is operational. "notes" also
+ * covers the timeline's narratives (contact summaries, attachment file names).
+ */
+export const CASE_PII_FIELDS = ["summary", "notes", "resolution", "surveyComment"] as const;
 export const CASE_PUBLIC_FIELDS = [
   "id",
   "reference",
@@ -66,6 +72,16 @@ export const CASE_PUBLIC_FIELDS = [
   "closedAt",
   "createdAt",
   "updatedAt",
+  "linkedCaseId",
+  "recusedStaffIds",
+  "resolutionOutcome",
+  "rootCauseCode",
+  "redressAmount",
+  "redressCurrency",
+  "customerAccepted",
+  "finalResponseSentAt",
+  "survey",
+  "timeline",
 ] as const;
 export const CASE_FIELDS = [...CASE_PUBLIC_FIELDS, ...CASE_PII_FIELDS] as const;
 
@@ -79,4 +95,5 @@ export const FIELDS_OF: Record<Exclude<SubjectName, "all">, readonly string[]> =
   AuditReport: [],
   StaffUser: [],
   Training: [],
+  Roster: [],
 };

@@ -1,9 +1,10 @@
-// Cases: read, list, intake, notes, resolution, and the case's customer.
+// Cases: read, list, intake (every channel, idempotent), notes, resolution, and the case's customer.
 import type { GraphQLResolveInfo } from "graphql";
 import { Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { RequestContext } from "../context";
 import { CUSTOMER_PII_FIELDS } from "../domain/enums";
 import { Case, CaseConnection, CaseFilter, CaseNote, OpenCaseInput } from "../schema/case.type";
+import { CaseResolutionInput } from "../schema/case-handling.type";
 import { toConnection } from "../schema/connection";
 import { Customer } from "../schema/customer.type";
 import type { CaseService } from "../services/case.service";
@@ -12,10 +13,10 @@ import type { CaseView } from "../store/case.store";
 import { toCustomer } from "./customer.resolver";
 import { actorOf, pick, selectedFields } from "./support";
 
-const CASE_TEXT = ["summary", "notes"] as const;
+const CASE_TEXT = ["summary", "notes", "resolution", "survey"] as const;
 
 export function toCase(v: CaseView): Case {
-  return { ...v, summary: v.summary ?? null, notes: v.notes ?? null };
+  return { ...v, summary: v.summary ?? null, notes: v.notes ?? null, resolution: v.resolution ?? null, survey: v.survey ?? null };
 }
 
 @Resolver(() => Case)
@@ -52,9 +53,14 @@ export class CaseResolver {
     return this.caseService.addNote(actorOf(ctx), caseId, body);
   }
 
-  @Mutation(() => Case)
-  async resolveCase(@Arg("caseId", () => ID) caseId: string, @Arg("resolution") resolution: string, @Ctx() ctx: RequestContext) {
-    return toCase(await this.caseService.resolve(actorOf(ctx), caseId, resolution));
+  @Mutation(() => Case, { description: "ASSIGNED, IN_PROGRESS or ESCALATED → RESOLVED; details may follow with recordCaseResolution" })
+  async resolveCase(
+    @Arg("caseId", () => ID) caseId: string,
+    @Arg("resolution") resolution: string,
+    @Ctx() ctx: RequestContext,
+    @Arg("details", () => CaseResolutionInput, { nullable: true }) details?: CaseResolutionInput,
+  ) {
+    return toCase(await this.caseService.resolve(actorOf(ctx), caseId, resolution, details ?? {}));
   }
 
   @FieldResolver(() => Customer, { nullable: true, description: "Null with an error when the caller may not read this customer" })

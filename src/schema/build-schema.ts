@@ -6,6 +6,7 @@ import { AuditResolver } from "../resolvers/audit.resolver";
 import { AuditReportResolver } from "../resolvers/audit-report.resolver";
 import { AuthResolver } from "../resolvers/auth.resolver";
 import { CaseResolver } from "../resolvers/case.resolver";
+import { CaseHandlingResolver } from "../resolvers/case-handling.resolver";
 import { CustomerResolver } from "../resolvers/customer.resolver";
 import { DataProtectionResolver } from "../resolvers/data-protection.resolver";
 import { SessionResolver } from "../resolvers/session.resolver";
@@ -19,13 +20,14 @@ export async function buildGraphQLSchema(services: Services): Promise<GraphQLSch
     [AccountResolver, new AccountResolver(services.accounts)],
     [CustomerResolver, new CustomerResolver(services.customers, services.cases)],
     [CaseResolver, new CaseResolver(services.cases, services.customers)],
+    [CaseHandlingResolver, new CaseHandlingResolver(services.caseHandling)],
     [AuditResolver, new AuditResolver(services.audit)],
     [AuditReportResolver, new AuditReportResolver(services.auditReports)],
     [TrainingResolver, new TrainingResolver(services.training)],
     [DataProtectionResolver, new DataProtectionResolver(services.dataProtection)],
   ]);
   return buildSchema({
-    resolvers: [AuthResolver, SessionResolver, AccountResolver, CustomerResolver, CaseResolver, AuditResolver, AuditReportResolver, TrainingResolver, DataProtectionResolver],
+    resolvers: [AuthResolver, SessionResolver, AccountResolver, CustomerResolver, CaseResolver, CaseHandlingResolver, AuditResolver, AuditReportResolver, TrainingResolver, DataProtectionResolver],
     container: {
       get(someClass: Function) {
         const instance = instances.get(someClass);

@@ -13,6 +13,9 @@ import { CheckpointService, type CheckpointSetup } from "./checkpoint.service";
 import { AuthService, type TokenSettings } from "./auth.service";
 import { LoginThrottle } from "./login-throttle";
 import { CaseService } from "./case.service";
+import { CaseClockService } from "./case-clock.service";
+import { ClockScheduler } from "../scheduler/clock-scheduler";
+import { LogNotifier, type Notifier } from "../notify/notifier";
 import { CustomerService } from "./customer.service";
 import { DataProtectionService } from "./data-protection.service";
 import { ServiceClientService } from "./service-client.service";
@@ -28,6 +31,9 @@ export interface Services {
   accounts: AccountService;
   customers: CustomerService;
   cases: CaseService;
+  caseClocks: CaseClockService;
+  /** Clock warnings and escalations (src/scheduler); the composition root starts and stops its timer. */
+  clockScheduler: ClockScheduler;
   audit: AuditService;
   auditReports: AuditReportService;
   checkpoints: CheckpointService;
@@ -49,6 +55,8 @@ export async function createServices(deps: {
   checkpoints?: CheckpointSetup;
   /** Working hours for the unusual-access report; the defaults of src/config.ts when absent. */
   workingHours?: WorkingHours;
+  /** Clock sweep period in ms (0: no timer) and where notifications go (a log notifier by default). */
+  clockSweep?: { intervalMs: number; notifier?: Notifier };
 }): Promise<Services> {
   const { ds, keys, clock, logger } = deps;
   const passwordParams = deps.passwordParams ?? DEFAULT_PASSWORD_PARAMS;
@@ -96,6 +104,15 @@ export async function createServices(deps: {
     sessions,
     accounts: new AccountService({ ds, store, passwordParams, throttle, referenceKey: blindKey }),
     customers: new CustomerService(store, cipher),
+    caseClocks: new CaseClockService(store),
+    clockScheduler: new ClockScheduler({
+      ds,
+      store,
+      clock,
+      logger,
+      notifier: deps.clockSweep?.notifier ?? new LogNotifier(logger),
+      intervalMs: deps.clockSweep?.intervalMs ?? 0,
+    }),
     cases: new CaseService(store, cipher),
     audit: new AuditService(store, checkpoints),
     auditReports: new AuditReportService(store, deps.workingHours ?? DEFAULT_WORKING_HOURS),

@@ -38,6 +38,27 @@ async function newCase(): Promise<string> {
   return res.data!.openCase.id;
 }
 
+/** A fresh case of the fixtures' line, driven by the team lead to `state` (the agent still owns it). */
+async function caseIn(state: "ASSIGNED" | "IN_PROGRESS" | "AWAITING_CUSTOMER" | "ESCALATED" | "RESOLVED" | "CLOSED"): Promise<string> {
+  const id = await newCase();
+  const step = async (query: string) => {
+    const res = await server.gql(query, { c: id }, { token: fixtures.token });
+    expect(res.errors).toBeUndefined();
+  };
+  if (state === "IN_PROGRESS" || state === "AWAITING_CUSTOMER") await step(`mutation($c: ID!) { startCaseWork(caseId: $c) { id } }`);
+  if (state === "AWAITING_CUSTOMER") await step(`mutation($c: ID!) { awaitCustomer(caseId: $c, reason: DOCUMENTS_REQUESTED) { id } }`);
+  if (state === "ESCALATED") await step(`mutation($c: ID!) { escalateCase(caseId: $c, reason: COMPLEXITY) { id } }`);
+  if (state === "RESOLVED" || state === "CLOSED") {
+    await step(`mutation($c: ID!) { resolveCase(caseId: $c, resolution: "refunded", details: { outcome: UPHELD, rootCauseCode: "PROCESS_ERROR", finalResponseSentAt: "2026-11-02T09:00:00.000Z" }) { id } }`);
+  }
+  if (state === "CLOSED") await step(`mutation($c: ID!) { closeCase(caseId: $c) { id } }`);
+  return id;
+}
+
+const CASE_WRITERS = { AGENT: "OK", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "FORBIDDEN", SECURITY_ANALYST: "FORBIDDEN", ADMIN: "FORBIDDEN", AUDITOR: "FORBIDDEN", SERVICE: "OK" } as const;
+const LEADS_ONLY = { AGENT: "FORBIDDEN", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "FORBIDDEN", SECURITY_ANALYST: "FORBIDDEN", ADMIN: "FORBIDDEN", AUDITOR: "FORBIDDEN", SERVICE: "FORBIDDEN" } as const;
+const CASE_READERS = { AGENT: "OK", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "OK", ADMIN: "FORBIDDEN", AUDITOR: "FORBIDDEN", SERVICE: "OK" } as const;
+
 function outcome(res: GraphQLResponse): Outcome {
   if (!res.errors?.length) return "OK";
   return res.errors[0].extensions!.code as Outcome;
@@ -127,6 +148,47 @@ const OPERATIONS: Record<string, { run: (c: Caller) => Promise<GraphQLResponse>;
   resolveCase: {
     run: async (c) => server.gql(`mutation($c: ID!) { resolveCase(caseId: $c, resolution: "refunded") { id } }`, { c: await newCase() }, { token: c.token }),
     expect: { AGENT: "OK", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "FORBIDDEN", SECURITY_ANALYST: "FORBIDDEN", ADMIN: "FORBIDDEN", AUDITOR: "FORBIDDEN", SERVICE: "OK" },
+  },
+  // Case handling (issue 7): the handler's workflow is the case writers'; ownership and escalation the lead's.
+  caseTimeline: { run: (c) => server.gql(`query($id: ID!) { caseTimeline(caseId: $id) { type } }`, { id: caseId }, { token: c.token }), expect: CASE_READERS },
+  rootCauses: { run: (c) => server.gql(`{ rootCauses { code } }`, {}, { token: c.token }), expect: CASE_READERS },
+  startCaseWork: { run: async (c) => server.gql(`mutation($c: ID!) { startCaseWork(caseId: $c) { status } }`, { c: await caseIn("ASSIGNED") }, { token: c.token }), expect: CASE_WRITERS },
+  awaitCustomer: {
+    run: async (c) => server.gql(`mutation($c: ID!) { awaitCustomer(caseId: $c, reason: CUSTOMER_UNREACHABLE) { status } }`, { c: await caseIn("IN_PROGRESS") }, { token: c.token }),
+    expect: CASE_WRITERS,
+  },
+  resumeCase: { run: async (c) => server.gql(`mutation($c: ID!) { resumeCase(caseId: $c) { status } }`, { c: await caseIn("AWAITING_CUSTOMER") }, { token: c.token }), expect: CASE_WRITERS },
+  escalateCase: { run: async (c) => server.gql(`mutation($c: ID!) { escalateCase(caseId: $c, reason: REGULATORY_RISK) { status } }`, { c: await caseIn("IN_PROGRESS") }, { token: c.token }), expect: LEADS_ONLY },
+  deescalateCase: { run: async (c) => server.gql(`mutation($c: ID!) { deescalateCase(caseId: $c) { status } }`, { c: await caseIn("ESCALATED") }, { token: c.token }), expect: LEADS_ONLY },
+  // Given to the team lead: a second agent in the line would take the fixtures' new cases.
+  reassignCase: {
+    run: async (c) => server.gql(`mutation($c: ID!, $a: ID!) { reassignCase(caseId: $c, assigneeId: $a, reason: WORKLOAD) { assigneeId } }`, { c: await caseIn("ASSIGNED"), a: fixtures.id }, { token: c.token }),
+    expect: LEADS_ONLY,
+  },
+  recordCaseResolution: {
+    run: async (c) => server.gql(`mutation($c: ID!) { recordCaseResolution(caseId: $c, input: { customerAccepted: true }) { customerAccepted } }`, { c: await caseIn("RESOLVED") }, { token: c.token }),
+    expect: CASE_WRITERS,
+  },
+  closeCase: { run: async (c) => server.gql(`mutation($c: ID!) { closeCase(caseId: $c) { status } }`, { c: await caseIn("RESOLVED") }, { token: c.token }), expect: CASE_WRITERS },
+  reopenCase: { run: async (c) => server.gql(`mutation($c: ID!) { reopenCase(caseId: $c, reason: CUSTOMER_DISAGREES) { status } }`, { c: await caseIn("RESOLVED") }, { token: c.token }), expect: CASE_WRITERS },
+  recordCustomerContact: {
+    run: async (c) =>
+      server.gql(`mutation($c: ID!) { recordCustomerContact(caseId: $c, input: { kind: CALL, direction: OUTBOUND, outcome: REACHED, occurredAt: "2026-11-02T09:00:00.000Z" }) { id } }`, { c: await caseIn("ASSIGNED") }, { token: c.token }),
+    expect: CASE_WRITERS,
+  },
+  addCaseAttachment: {
+    run: async (c) =>
+      server.gql(`mutation($c: ID!) { addCaseAttachment(caseId: $c, input: { fileName: "statement.pdf", mediaType: "application/pdf", sizeBytes: 2048, sha256: "${"ab".repeat(32)}" }) { id } }`, { c: await caseIn("ASSIGNED") }, { token: c.token }),
+    expect: CASE_WRITERS,
+  },
+  recordSatisfactionSurvey: {
+    run: async (c) => server.gql(`mutation($c: ID!) { recordSatisfactionSurvey(caseId: $c, score: 4) { score } }`, { c: await caseIn("CLOSED") }, { token: c.token }),
+    expect: CASE_WRITERS,
+  },
+  // The agent's own duty (kept on duty: the fixtures' cases need them).
+  setAgentOnDuty: {
+    run: (c) => server.gql(`mutation($s: ID!) { setAgentOnDuty(staffId: $s, onDuty: true) { onDuty } }`, { s: callers.get("AGENT")!.login!.id }, { token: c.token }),
+    expect: { AGENT: "OK", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "FORBIDDEN", SECURITY_ANALYST: "FORBIDDEN", ADMIN: "FORBIDDEN", AUDITOR: "FORBIDDEN", SERVICE: "FORBIDDEN" },
   },
   recordTraining: {
     run: (c) =>
