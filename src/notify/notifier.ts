@@ -1,0 +1,50 @@
+// What a notification is (ids, a clock kind and a due instant: never PII) and the pluggable delivery
+// interface. Notifications are first recorded in the outbox, in the transaction that decided them;
+// a Notifier then delivers them (at least once: a crash after delivery and before marking repeats it).
+import type { Logger } from "pino";
+import type { ClockKind } from "../domain/service-clocks";
+
+export const NOTIFICATION_KINDS = ["CLOCK_WARNING", "CLOCK_BREACH_ESCALATION", "REGULATORY_BREACH_COMPLIANCE"] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
+export interface Notification {
+  readonly id: string;
+  readonly kind: NotificationKind;
+  readonly caseId: string;
+  readonly clockKind: ClockKind;
+  readonly dueAt: Date;
+  /** The person to tell (the case owner, the team lead); null when a role is addressed (compliance). */
+  readonly recipientStaffId: string | null;
+  readonly recipientRole: string;
+  readonly createdAt: Date;
+}
+
+/** Delivers recorded notifications somewhere (log, e-mail gateway, chat, a message bus). */
+export interface Notifier {
+  readonly name: string;
+  deliver(notifications: readonly Notification[]): Promise<void>;
+}
+
+/** Writes each notification as a structured log line: enough for operators and for a log shipper. */
+export class LogNotifier implements Notifier {
+  readonly name = "log";
+  constructor(private readonly logger: Logger) {}
+
+  async deliver(notifications: readonly Notification[]): Promise<void> {
+    for (const n of notifications) {
+      this.logger.info(
+        { notification: { id: n.id, kind: n.kind, caseId: n.caseId, clockKind: n.clockKind, dueAt: n.dueAt.toISOString(), recipientStaffId: n.recipientStaffId, recipientRole: n.recipientRole } },
+        "notification",
+      );
+    }
+  }
+}
+
+/** Keeps notifications in memory; for tests and for embedding Custos in another process. */
+export class MemoryNotifier implements Notifier {
+  readonly name = "memory";
+  readonly delivered: Notification[] = [];
+  async deliver(notifications: readonly Notification[]): Promise<void> {
+    this.delivered.push(...notifications);
+  }
+}
