@@ -55,7 +55,6 @@ const FIELD_COUNT = VERIFY_COLUMNS.length;
 /** 2000-01-01T00:00:00Z, PostgreSQL's timestamp epoch, in Unix milliseconds. */
 const PG_EPOCH_MS = 946_684_800_000;
 const MAX_DATE_MS = 8.64e15;
-const OCCURRED_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** Stored content that canonicalEvent would refuse: the row is reported as HASH_MISMATCH / UNHASHABLE. */
 class Unhashable extends Error {}
@@ -121,15 +120,16 @@ export function checkChunk(buf: Uint8Array, signed: ReadonlyMap<number, string>)
       }
     }
     result.rows += 1;
-    const found = b.toString("hex", hashAt, hashAt + lens[2]);
     const expected = recomputeHash(b, seq, starts, lens, scratch);
     if (expected === null || !bytesEqual(b, hashAt, lens[2], expected, 0, 32)) {
+      const found = b.toString("hex", hashAt, hashAt + lens[2]);
       result.finding = { seq, reason: "HASH_MISMATCH", expected: expected === null ? UNHASHABLE : expected.toString("hex"), found };
       break;
     }
     result.checked += 1;
     const trusted = signed.get(seq);
     if (trusted !== undefined) {
+      const found = b.toString("hex", hashAt, hashAt + lens[2]);
       if (trusted !== found) {
         result.finding = { seq, reason: "CHECKPOINT_MISMATCH", expected: trusted, found };
         break;
@@ -139,8 +139,10 @@ export function checkChunk(buf: Uint8Array, signed: ReadonlyMap<number, string>)
     prevSeq = seq;
     prevHashAt = hashAt;
     prevHashLen = lens[2];
-    result.lastSeq = seq;
-    result.lastHash = found;
+  }
+  if (prevHashAt >= 0) {
+    result.lastSeq = prevSeq;
+    result.lastHash = b.toString("hex", prevHashAt, prevHashAt + prevHashLen);
   }
   return result;
 }
@@ -154,79 +156,179 @@ function bytesEqual(a: Uint8Array, ai: number, alen: number, b: Uint8Array, bi: 
 /** SHA-256(prev_hash ‖ canonical JSON), or null when canonicalEvent would throw for this content. */
 function recomputeHash(b: Buffer, seq: number, starts: Int32Array, lens: Int32Array, scratch: { buf: Buffer }): Buffer | null {
   if (lens[1] !== 32) return null; // hashEvent refuses a prevHash that is not 32 bytes
-  let json: string;
+  // Worst case: every byte of every value escaped as \u00XX (6 bytes), plus the keys and punctuation.
+  let need = 512;
+  for (let i = 3; i < FIELD_COUNT; i++) if (lens[i] > 0) need += lens[i] * 6;
+  if (scratch.buf.length < need) scratch.buf = Buffer.allocUnsafe(need * 2);
+  const out = scratch.buf;
+  let n: number;
   try {
-    json = canonicalRow(b, seq, starts, lens);
+    n = writeCanonicalRow(out, b, seq, starts, lens);
   } catch (error) {
     if (error instanceof Unhashable || error instanceof SyntaxError) return null;
     throw error;
   }
-  const need = 32 + json.length * 3;
-  if (scratch.buf.length < need) scratch.buf = Buffer.allocUnsafe(need * 2);
-  const out = scratch.buf;
-  b.copy(out, 0, starts[1], starts[1] + 32);
-  const n = out.write(json, 32, "utf8");
-  return digest("sha256", out.subarray(0, 32 + n), "buffer");
+  return digest("sha256", out.subarray(0, n), "buffer");
 }
 
-const text = (b: Buffer, starts: Int32Array, lens: Int32Array, i: number): string | null =>
-  lens[i] < 0 ? null : b.toString("utf8", starts[i], starts[i] + lens[i]);
+const ascii = (s: string) => Buffer.from(s, "latin1");
+const K_ACTION = ascii('{"action":');
+const K_ACTOR_ID = ascii(',"actorId":');
+const K_ACTOR_ROLE = ascii(',"actorRole":');
+const K_CLIENT_ADDRESS = ascii(',"clientAddress":');
+const K_DETAILS = ascii(',"details":');
+const K_FIELDS = ascii(',"fields":');
+const K_OCCURRED_AT = ascii(',"occurredAt":');
+const K_OPERATION = ascii(',"operation":');
+const K_OUTCOME = ascii(',"outcome":');
+const K_PURPOSE = ascii(',"purpose":');
+const K_REQUEST_ID = ascii(',"requestId":');
+const K_RESOURCE_ID = ascii(',"resourceId":');
+const K_RESOURCE_TYPE = ascii(',"resourceType":');
+const K_SEQ = ascii(',"seq":');
+const K_END = ascii(',"v":1}');
+const NULL = ascii("null");
+const HEX = ascii("0123456789abcdef");
 
-function required(value: string | null): string {
-  if (value === null) throw new Unhashable();
-  return JSON.stringify(value);
+function put(out: Buffer, o: number, lit: Uint8Array): number {
+  for (let i = 0; i < lit.length; i++) out[o + i] = lit[i];
+  return o + lit.length;
 }
-
-const nullable = (value: string | null): string => (value === null ? "null" : JSON.stringify(value));
 
 /**
- * Byte for byte canonicalEvent(seq, rowToSealedEvent(row)) for a row decoded from binary COPY, and Unhashable
- * wherever that would throw a TypeError. Keys in JCS order: action, actorId, actorRole, clientAddress,
- * details, fields, occurredAt, operation, outcome, purpose, requestId, resourceId, resourceType, seq, v.
- * test/unit/audit/verify-rows.test.ts cross-checks it against canonicalEvent.
+ * Writes prev_hash ‖ canonicalEvent(seq, rowToSealedEvent(row)) into `out` straight from the COPY bytes, and
+ * throws Unhashable wherever canonicalEvent would throw a TypeError. Keys in JCS order: action, actorId,
+ * actorRole, clientAddress, details, fields, occurredAt, operation, outcome, purpose, requestId, resourceId,
+ * resourceType, seq, v. test/unit/audit/verify-rows.test.ts cross-checks it against canonicalEvent.
  */
-function canonicalRow(b: Buffer, seq: number, starts: Int32Array, lens: Int32Array): string {
+function writeCanonicalRow(out: Buffer, b: Buffer, seq: number, starts: Int32Array, lens: Int32Array): number {
   if (!Number.isSafeInteger(seq) || seq < 1) throw new Unhashable();
-  const occurredAt = decodeTimestamp(b, starts[3], lens[3]);
-  const actorId = lens[4] < 0 ? null : decodeUuid(b, starts[4], lens[4]);
-  const details = decodeDetails(b, starts[15], lens[15]);
-  const fields = decodeFields(b, starts[9], lens[9]);
-  return (
-    `{"action":${required(text(b, starts, lens, 6))},"actorId":${nullable(actorId)},"actorRole":${nullable(text(b, starts, lens, 5))}` +
-    `,"clientAddress":${nullable(text(b, starts, lens, 13))},"details":${details},"fields":${fields}` +
-    `,"occurredAt":${JSON.stringify(occurredAt)},"operation":${nullable(text(b, starts, lens, 12))},"outcome":${required(text(b, starts, lens, 10))}` +
-    `,"purpose":${nullable(text(b, starts, lens, 14))},"requestId":${nullable(text(b, starts, lens, 11))},"resourceId":${nullable(text(b, starts, lens, 8))}` +
-    `,"resourceType":${required(text(b, starts, lens, 7))},"seq":${seq},"v":1}`
-  );
+  b.copy(out, 0, starts[1], starts[1] + 32);
+  let o = put(out, 32, K_ACTION);
+  o = putText(out, o, b, starts[6], lens[6], true);
+  o = put(out, o, K_ACTOR_ID);
+  o = lens[4] < 0 ? put(out, o, NULL) : putUuid(out, o, b, starts[4], lens[4]);
+  o = put(out, o, K_ACTOR_ROLE);
+  o = putText(out, o, b, starts[5], lens[5], false);
+  o = put(out, o, K_CLIENT_ADDRESS);
+  o = putText(out, o, b, starts[13], lens[13], false);
+  o = put(out, o, K_DETAILS);
+  o = putDetails(out, o, b, starts[15], lens[15]);
+  o = put(out, o, K_FIELDS);
+  o = putFields(out, o, b, starts[9], lens[9]);
+  o = put(out, o, K_OCCURRED_AT);
+  o = putTimestamp(out, o, b, starts[3], lens[3]);
+  o = put(out, o, K_OPERATION);
+  o = putText(out, o, b, starts[12], lens[12], false);
+  o = put(out, o, K_OUTCOME);
+  o = putText(out, o, b, starts[10], lens[10], true);
+  o = put(out, o, K_PURPOSE);
+  o = putText(out, o, b, starts[14], lens[14], false);
+  o = put(out, o, K_REQUEST_ID);
+  o = putText(out, o, b, starts[11], lens[11], false);
+  o = put(out, o, K_RESOURCE_ID);
+  o = putText(out, o, b, starts[8], lens[8], false);
+  o = put(out, o, K_RESOURCE_TYPE);
+  o = putText(out, o, b, starts[7], lens[7], true);
+  o = put(out, o, K_SEQ);
+  o += out.write(String(seq), o, "latin1");
+  return put(out, o, K_END);
+}
+
+/**
+ * A JSON string. Printable ASCII without `"` or `\` is its own JSON.stringify form, byte for byte; anything
+ * else (escapes, non-ASCII, which must also be valid UTF-8) goes through decoding and JSON.stringify.
+ */
+function putText(out: Buffer, o: number, b: Buffer, s: number, len: number, required: boolean): number {
+  if (len < 0) {
+    if (required) throw new Unhashable();
+    return put(out, o, NULL);
+  }
+  for (let i = s; i < s + len; i++) {
+    const c = b[i];
+    if (c < 0x20 || c === 0x22 || c === 0x5c || c > 0x7e) return o + out.write(JSON.stringify(b.toString("utf8", s, s + len)), o, "utf8");
+  }
+  out[o++] = 0x22;
+  for (let i = s; i < s + len; i++) out[o++] = b[i];
+  out[o++] = 0x22;
+  return o;
+}
+
+function putUuid(out: Buffer, o: number, b: Buffer, s: number, len: number): number {
+  if (len !== 16) throw new Unhashable();
+  out[o++] = 0x22;
+  for (let i = 0; i < 16; i++) {
+    if (i === 4 || i === 6 || i === 8 || i === 10) out[o++] = 0x2d;
+    out[o++] = HEX[b[s + i] >> 4];
+    out[o++] = HEX[b[s + i] & 15];
+  }
+  out[o++] = 0x22;
+  return o;
+}
+
+function put2(out: Buffer, o: number, v: number): number {
+  out[o] = 0x30 + ((v / 10) | 0);
+  out[o + 1] = 0x30 + (v % 10);
+  return o + 2;
 }
 
 /**
  * timestamptz is int64 microseconds since 2000-01-01 UTC. pg's text parser keeps whole milliseconds (the
- * fraction truncated), i.e. floor(µs / 1000); computed without BigInt and exact over the Date range.
+ * fraction truncated), i.e. floor(µs / 1000); computed without BigInt and exact over the Date range. Written as
+ * Date#toISOString would, and Unhashable outside years 0000–9999, where toISOString's form fails canonicalEvent.
  */
-function decodeTimestamp(b: Buffer, p: number, len: number): string {
+function putTimestamp(out: Buffer, o: number, b: Buffer, s: number, len: number): number {
   if (len !== 8) throw new Unhashable();
-  const hi = int32(b, p);
-  const lo = uint32(b, p + 4);
+  const hi = int32(b, s);
+  const lo = uint32(b, s + 4);
   // µs = hi·2³² + lo and 2³² = 4,294,967·1000 + 296, so ⌊µs/1000⌋ = hi·4,294,967 + ⌊(hi·296 + lo)/1000⌋.
   const ms = hi * 4_294_967 + Math.floor((hi * 296 + lo) / 1000) + PG_EPOCH_MS;
   if (!(Math.abs(ms) <= MAX_DATE_MS)) throw new Unhashable();
-  const iso = new Date(ms).toISOString();
-  if (!OCCURRED_AT.test(iso)) throw new Unhashable();
-  return iso;
-}
-
-function decodeUuid(b: Buffer, p: number, len: number): string {
-  if (len !== 16) throw new Unhashable();
-  const h = b.toString("hex", p, p + 16);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  const days = Math.floor(ms / 86_400_000);
+  let rem = ms - days * 86_400_000;
+  // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  if (year < 0 || year > 9999) throw new Unhashable();
+  const hour = Math.floor(rem / 3_600_000);
+  rem -= hour * 3_600_000;
+  const minute = Math.floor(rem / 60_000);
+  rem -= minute * 60_000;
+  const second = Math.floor(rem / 1000);
+  const milli = rem - second * 1000;
+  out[o++] = 0x22;
+  o = put2(out, o, Math.floor(year / 100));
+  o = put2(out, o, year % 100);
+  out[o++] = 0x2d;
+  o = put2(out, o, month);
+  out[o++] = 0x2d;
+  o = put2(out, o, day);
+  out[o++] = 0x54;
+  o = put2(out, o, hour);
+  out[o++] = 0x3a;
+  o = put2(out, o, minute);
+  out[o++] = 0x3a;
+  o = put2(out, o, second);
+  out[o++] = 0x2e;
+  out[o++] = 0x30 + Math.floor(milli / 100);
+  o = put2(out, o, milli % 100);
+  out[o++] = 0x5a;
+  out[o++] = 0x22;
+  return o;
 }
 
 /** text[] in binary array format; one dimension of non-null strings, sorted and de-duplicated (normalizeFields). */
-function decodeFields(b: Buffer, p: number, len: number): string {
+function putFields(out: Buffer, o: number, b: Buffer, p: number, len: number): number {
   if (len < 12) throw new Unhashable();
   const ndim = int32(b, p);
-  if (ndim === 0) return "[]";
+  if (ndim === 0) return o + out.write("[]", o, "latin1");
   if (ndim !== 1) throw new Unhashable();
   const count = int32(b, p + 12);
   let q = p + 20;
@@ -239,20 +341,19 @@ function decodeFields(b: Buffer, p: number, len: number): string {
     q += l;
   }
   const sorted = values.length > 1 ? [...new Set(values)].sort() : values;
-  let out = "[";
-  for (let i = 0; i < sorted.length; i++) out += (i ? "," : "") + JSON.stringify(sorted[i]);
-  return `${out}]`;
+  let json = "[";
+  for (let i = 0; i < sorted.length; i++) json += (i ? "," : "") + JSON.stringify(sorted[i]);
+  return o + out.write(`${json}]`, o, "utf8");
 }
 
 /** jsonb in binary is a version byte (1) and its text; details must be a flat object of JSON scalars. */
-function decodeDetails(b: Buffer, p: number, len: number): string {
+function putDetails(out: Buffer, o: number, b: Buffer, p: number, len: number): number {
   if (len < 1 || b[p] !== 1) throw new Unhashable();
-  const raw = b.toString("utf8", p + 1, p + len);
-  if (raw === "{}") return raw;
-  const d: unknown = JSON.parse(raw);
+  if (len === 3 && b[p + 1] === 0x7b && b[p + 2] === 0x7d) return o + out.write("{}", o, "latin1");
+  const d: unknown = JSON.parse(b.toString("utf8", p + 1, p + len));
   if (typeof d !== "object" || d === null || Array.isArray(d)) throw new Unhashable();
   const keys = Object.keys(d).sort();
-  let out = "{";
+  let json = "{";
   for (let i = 0; i < keys.length; i++) {
     const v = (d as Record<string, unknown>)[keys[i]];
     let s: string;
@@ -261,7 +362,7 @@ function decodeDetails(b: Buffer, p: number, len: number): string {
     else if (typeof v === "boolean") s = v ? "true" : "false";
     else if (typeof v === "number" && Number.isFinite(v)) s = JSON.stringify(v);
     else throw new Unhashable();
-    out += `${i ? "," : ""}${JSON.stringify(keys[i])}:${s}`;
+    json += `${i ? "," : ""}${JSON.stringify(keys[i])}:${s}`;
   }
-  return `${out}}`;
+  return o + out.write(`${json}}`, o, "utf8");
 }
