@@ -13,6 +13,7 @@ import { CheckpointService, type CheckpointSetup } from "./checkpoint.service";
 import { AuthService, type TokenSettings } from "./auth.service";
 import { LoginThrottle } from "./login-throttle";
 import { CaseService } from "./case.service";
+import { CaseHandlingService } from "./case-handling.service";
 import { CaseClockService } from "./case-clock.service";
 import { ClockScheduler } from "../scheduler/clock-scheduler";
 import { LogNotifier, type Notifier } from "../notify/notifier";
@@ -31,6 +32,7 @@ export interface Services {
   accounts: AccountService;
   customers: CustomerService;
   cases: CaseService;
+  caseHandling: CaseHandlingService;
   caseClocks: CaseClockService;
   /** Clock warnings and escalations (src/scheduler); the composition root starts and stops its timer. */
   clockScheduler: ClockScheduler;
@@ -114,6 +116,7 @@ export async function createServices(deps: {
       intervalMs: deps.clockSweep?.intervalMs ?? 0,
     }),
     cases: new CaseService(store, cipher),
+    caseHandling: new CaseHandlingService(store, cipher),
     audit: new AuditService(store, checkpoints),
     auditReports: new AuditReportService(store, deps.workingHours ?? DEFAULT_WORKING_HOURS),
     checkpoints,
