@@ -35,6 +35,15 @@ export interface Config {
   readonly workingHours: WorkingHours;
   /** Period of the service-clock sweep (warnings, escalations) in seconds; 0 turns the timer off. */
   readonly clockSweepSeconds: number;
+  /** The audit sequencer (docs/audit-sequencer.md). */
+  readonly auditSequencer: AuditSequencerSettings;
+}
+
+export interface AuditSequencerSettings {
+  /** Most events sealed onto the chain per transaction. */
+  readonly batch: number;
+  /** How long a read waits for its audit events to be sealed before it fails closed. */
+  readonly sealTimeoutMs: number;
 }
 
 export interface WorkingHours {
@@ -194,6 +203,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     workingHours: readWorkingHours(env),
     // Off under test unless asked for: tests drive the sweep with runDueOnce and a manual clock.
     clockSweepSeconds: readInt(env, "CUSTOS_CLOCK_SWEEP_SECONDS", nodeEnv === "test" ? 0 : 30, 0, 3_600),
+    auditSequencer: Object.freeze({
+      batch: readInt(env, "CUSTOS_AUDIT_SEAL_BATCH", 5_000, 1, 50_000),
+      sealTimeoutMs: readInt(env, "CUSTOS_AUDIT_SEAL_TIMEOUT_MS", 10_000, 50, 600_000),
+    }),
   };
   if (production && config.introspection) {
     throw new ConfigError("CUSTOS_INTROSPECTION", "cannot be on when NODE_ENV=production");

@@ -77,7 +77,10 @@ export async function openCore(config: Config, opts: StartOptions = {}): Promise
   const clock = opts.clock ?? systemClock;
   const { url: databaseUrl, embedded } = await openDatabase(config, logger);
   const ds = createDataSource(databaseUrl);
+  let services: Services | null = null;
   const close = async () => {
+    // The round in progress finishes first: its transaction needs the pool.
+    await services?.sequencer.stop();
     if (ds.isInitialized) await ds.destroy();
     await embedded?.stop();
   };
@@ -87,7 +90,7 @@ export async function openCore(config: Config, opts: StartOptions = {}): Promise
     if (applied.length) logger.info({ applied }, "migrations applied");
     const keys = await loadKeys(config, logger, clock);
     const checkpointKey = await loadCheckpointSigningKey(config, logger);
-    const services = await createServices({
+    services = await createServices({
       ds,
       keys,
       clock,
@@ -97,6 +100,7 @@ export async function openCore(config: Config, opts: StartOptions = {}): Promise
       retention: config.retention,
       workingHours: config.workingHours,
       clockSweep: { intervalMs: config.clockSweepSeconds * 1000 },
+      sequencer: config.auditSequencer,
       checkpoints: {
         key: checkpointKey,
         sink: new DirectorySink(config.checkpoints.dir),
@@ -132,6 +136,9 @@ export async function startCustos(config: Config, opts: StartOptions = {}): Prom
     services.checkpoints.start();
     // Clock warnings and escalations: every replica sweeps; row locks make each happen once.
     services.clockScheduler.start();
+    // Journal entries a crashed process left (or a CLI's) are sealed now and by the sweep from then on.
+    services.sequencer.start();
+    services.sequencer.kick();
     if (opts.banner) printBanner(server.url, seeded !== null, config);
     let stopping: Promise<void> | null = null;
     return { config, url: server.url, databaseUrl: core.databaseUrl, ds, services, logger, stop: () => (stopping ??= stopAll()) };

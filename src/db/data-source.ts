@@ -9,11 +9,12 @@ import { ActorReferences1764330000003 } from "../../migrations/1764330000003-act
 import { AuditCheckpoints1764350000000 } from "../../migrations/1764350000000-audit-checkpoints";
 import { AuditReportIndexes1764370000000 } from "../../migrations/1764370000000-audit-report-indexes";
 import { BlindIndexVersions1764360000000 } from "../../migrations/1764360000000-blind-index-versions";
-import { ServiceClocks1764392000000 } from "../../migrations/1764392000000-service-clocks";
 import { CaseHandling1764391000000 } from "../../migrations/1764391000000-case-handling";
+import { AuditJournal1764380000000 } from "../../migrations/1764380000000-audit-journal";
+import { ServiceClocks1764392000000 } from "../../migrations/1764392000000-service-clocks";
 import { ENTITIES } from "../entities";
 
-export const MIGRATIONS = [InitialSchema1764320000000, SessionsMigration1764330000000, LoginThrottle1764330000001, AccessControl1764330000002, ActorReferences1764330000003, DataProtection1764340000000, AuditCheckpoints1764350000000, BlindIndexVersions1764360000000, AuditReportIndexes1764370000000, ServiceClocks1764392000000, CaseHandling1764391000000];
+export const MIGRATIONS = [InitialSchema1764320000000, SessionsMigration1764330000000, LoginThrottle1764330000001, AccessControl1764330000002, ActorReferences1764330000003, DataProtection1764340000000, AuditCheckpoints1764350000000, BlindIndexVersions1764360000000, AuditReportIndexes1764370000000, AuditJournal1764380000000, CaseHandling1764391000000, ServiceClocks1764392000000];
 
 export function createDataSource(url: string, opts: { poolSize?: number; applicationName?: string } = {}): DataSource {
   return new DataSource({

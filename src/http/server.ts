@@ -117,7 +117,14 @@ export async function startHttpServer(
     try {
       await ds.query("SELECT 1");
       const migrated = await migrationsApplied(ds);
-      res.status(migrated ? 200 : 503).json({ status: migrated ? "ready" : "migrations pending" });
+      if (!migrated) return void res.status(503).json({ status: "migrations pending" });
+      // Journalled audit events not yet sealed onto the chain (docs/audit-sequencer.md): a backlog older
+      // than a read's seal timeout means reads are failing closed, so this replica is not ready.
+      const [backlog] = await ds.query(
+        `SELECT count(*)::int AS pending, COALESCE(extract(epoch FROM now() - min(journalled_at)) * 1000, 0)::int AS "oldestMs" FROM audit_pending`,
+      );
+      const behind = backlog.oldestMs > services.sequencer.sealTimeoutMs;
+      res.status(behind ? 503 : 200).json({ status: behind ? "audit sealing behind" : "ready", auditJournal: backlog });
     } catch {
       res.status(503).json({ status: "database unreachable" });
     }

@@ -4,6 +4,7 @@ import type { DataSource } from "typeorm";
 import type { Clock } from "../clock";
 import type { RetentionPolicy, WorkingHours } from "../config";
 import { DEFAULT_PASSWORD_PARAMS, PasswordVerifier, type KeyProvider, type PasswordParams } from "../crypto";
+import { AuditSequencer, type SequencerOptions } from "../audit/sequencer";
 import { AuditedStore } from "../store/audited-store";
 import { CustomerCipher } from "../store/customer-cipher";
 import { AccountService } from "./account.service";
@@ -13,10 +14,10 @@ import { CheckpointService, type CheckpointSetup } from "./checkpoint.service";
 import { AuthService, type TokenSettings } from "./auth.service";
 import { LoginThrottle } from "./login-throttle";
 import { CaseService } from "./case.service";
-import { CaseHandlingService } from "./case-handling.service";
 import { CaseClockService } from "./case-clock.service";
 import { ClockScheduler } from "../scheduler/clock-scheduler";
 import { LogNotifier, type Notifier } from "../notify/notifier";
+import { CaseHandlingService } from "./case-handling.service";
 import { CustomerService } from "./customer.service";
 import { DataProtectionService } from "./data-protection.service";
 import { ServiceClientService } from "./service-client.service";
@@ -26,16 +27,17 @@ import { TrainingService } from "./training.service";
 
 export interface Services {
   store: AuditedStore;
+  sequencer: AuditSequencer;
   cipher: CustomerCipher;
   auth: AuthService;
   sessions: SessionService;
   accounts: AccountService;
   customers: CustomerService;
   cases: CaseService;
-  caseHandling: CaseHandlingService;
   caseClocks: CaseClockService;
   /** Clock warnings and escalations (src/scheduler); the composition root starts and stops its timer. */
   clockScheduler: ClockScheduler;
+  caseHandling: CaseHandlingService;
   audit: AuditService;
   auditReports: AuditReportService;
   checkpoints: CheckpointService;
@@ -59,13 +61,24 @@ export async function createServices(deps: {
   workingHours?: WorkingHours;
   /** Clock sweep period in ms (0: no timer) and where notifications go (a log notifier by default). */
   clockSweep?: { intervalMs: number; notifier?: Notifier };
+  /** Batch size and seal timeout of the audit sequencer (docs/audit-sequencer.md). */
+  sequencer?: Omit<SequencerOptions, "onError">;
 }): Promise<Services> {
   const { ds, keys, clock, logger } = deps;
   const passwordParams = deps.passwordParams ?? DEFAULT_PASSWORD_PARAMS;
-  const store = new AuditedStore(ds, clock, (error, context) => {
-    // The cause is logged for operators; it never reaches the client. No PII is in an append.
-    logger.error({ err: describe(error), ...context }, "audit append failed: operation refused (fail-closed)");
+  const sequencer = new AuditSequencer(ds, {
+    ...deps.sequencer,
+    onError: (error) => logger.error({ err: describe(error) }, "audit seal failed: events stay in the journal and are retried"),
   });
+  const store = new AuditedStore(
+    ds,
+    clock,
+    (error, context) => {
+      // The cause is logged for operators; it never reaches the client. No PII is in an append.
+      logger.error({ err: describe(error), ...context }, "audit append failed: operation refused (fail-closed)");
+    },
+    sequencer,
+  );
   const blindKey = await keys.blindIndexKey();
   const cipher = new CustomerCipher(await keys.masterKeyring(), (await keys.blindIndexKeyring?.()) ?? blindKey);
   // A master-key rotation reaches this process through the provider (see `custos keys rotate`).
@@ -101,6 +114,7 @@ export async function createServices(deps: {
   const checkpoints = new CheckpointService({ ds, clock, logger, setup: deps.checkpoints ?? { key: null, sink: null } });
   return {
     store,
+    sequencer,
     cipher,
     auth,
     sessions,

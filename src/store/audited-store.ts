@@ -1,8 +1,9 @@
 // The one path to customer and case data: every unit of work runs in a transaction that cannot commit
 // without its audit events, and denied or failed attempts are recorded even when the work rolls back.
 import type { DataSource, EntityManager } from "typeorm";
-import { appendAuditEvents } from "../audit/append";
-import type { AuditDetailValue, AuditEventContent, SealedAuditEvent } from "../audit/core";
+import type { AuditDetailValue, AuditEventContent } from "../audit/core";
+import { journalAuditEvents } from "../audit/journal";
+import type { AuditReceipt, AuditSequencer } from "../audit/sequencer";
 import type { Clock } from "../clock";
 import type { RequestMeta } from "../context";
 import type { AuditOutcome } from "../domain/enums";
@@ -70,29 +71,36 @@ export class AuditedStore {
     private readonly ds: DataSource,
     private readonly clock: Clock,
     private readonly onAuditFailure: AuditFailureSink,
+    /** Seals journalled events onto the chain; requests wait for their receipts. */
+    readonly sequencer: AuditSequencer,
   ) {}
 
   /**
-   * Runs `work` in one transaction and appends its audit events in that same transaction before
+   * Runs `work` in one transaction and journals its audit events in that same transaction before
    * commit. Nothing `work` returns leaves this method unless that commit succeeded, so a read's
    * events are durable before its data is handed out (fail-closed), and a write and its events
-   * commit or vanish together.
+   * commit or vanish together. It then waits until the sequencer has sealed them onto the chain:
+   * a read whose events are not sealed in time returns AUDIT_UNAVAILABLE instead of its data; a
+   * write, already committed with its journalled events, returns (they are sealed when the chain
+   * can take them, and /readyz reports the backlog).
    */
   async run<T>(actor: AuditActor, intent: WriteIntent | null, work: (uow: UnitOfWork) => Promise<T>): Promise<T> {
     const attempts: AuditDraft[] = [];
     let auditFailed = false;
+    let journalled: number[] = [];
+    let result: T;
     try {
-      return await this.ds.transaction("READ COMMITTED", async (em) => {
+      result = await this.ds.transaction("READ COMMITTED", async (em) => {
         const uow = new UnitOfWork(em, actor, this.clock.now(), attempts);
-        const result = await work(uow);
+        const value = await work(uow);
         const events = [...uow.pending, ...attempts].map((d) => this.toContent(actor, d));
         try {
-          await appendAuditEvents(em, events);
+          journalled = await journalAuditEvents(em, events);
         } catch (error) {
           auditFailed = true;
           throw error;
         }
-        return result;
+        return value;
       });
     } catch (error) {
       if (auditFailed) {
@@ -105,16 +113,24 @@ export class AuditedStore {
       await this.recordAfterRollback(actor, intent, attempts, error);
       throw error;
     }
+    try {
+      await this.sequencer.sealed(journalled);
+    } catch (error) {
+      this.onAuditFailure(error, { requestId: actor.meta.requestId, stage: "seal" });
+      if (intent === null) throw auditUnavailable();
+    }
+    return result;
   }
 
   /** Appends events outside any business transaction (logins, denials that end a request). */
-  async recordStandalone(actor: AuditActor, drafts: readonly AuditDraft[]): Promise<SealedAuditEvent[]> {
+  async recordStandalone(actor: AuditActor, drafts: readonly AuditDraft[]): Promise<AuditReceipt[]> {
     if (drafts.length === 0) return [];
     const now = this.clock.now();
     try {
-      return await this.ds.transaction("READ COMMITTED", (em) =>
-        appendAuditEvents(em, drafts.map((d) => this.toContent(actor, d, now))),
+      const ids = await this.ds.transaction("READ COMMITTED", (em) =>
+        journalAuditEvents(em, drafts.map((d) => this.toContent(actor, d, now))),
       );
+      return await this.sequencer.sealed(ids);
     } catch (error) {
       this.onAuditFailure(error, { requestId: actor.meta.requestId, stage: "standalone" });
       throw auditUnavailable();

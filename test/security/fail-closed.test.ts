@@ -44,11 +44,13 @@ async function countAll(tables: string[]): Promise<number[]> {
   return counts;
 }
 
+// The append a request makes is its journal insert (audit_pending), in its own transaction; an outage
+// of the sealing step behind it is test/security/fail-closed-sealer.test.ts.
 const installOutage = () =>
   server.sql(`
     CREATE FUNCTION fail_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit store down'; END $$;
-    CREATE TRIGGER audit_down BEFORE INSERT ON audit_event FOR EACH ROW EXECUTE FUNCTION fail_audit();`);
-const endOutage = () => server.sql(`DROP TRIGGER audit_down ON audit_event; DROP FUNCTION fail_audit();`);
+    CREATE TRIGGER audit_down BEFORE INSERT ON audit_pending FOR EACH ROW EXECUTE FUNCTION fail_audit();`);
+const endOutage = () => server.sql(`DROP TRIGGER audit_down ON audit_pending; DROP FUNCTION fail_audit();`);
 
 beforeAll(async () => {
   server = await createTestServer();
@@ -134,8 +136,9 @@ describe("while the audit store refuses appends", () => {
     expectRefused(bad);
   });
 
-  it("the outage was real: the audit log did not grow", async () => {
+  it("the outage was real: neither the chain nor the journal grew", async () => {
     expect(await count(`SELECT count(*) FROM audit_event`)).toBe(auditRowsBeforeOutage);
+    expect(await count(`SELECT count(*) FROM audit_pending`)).toBe(0);
   });
 });
 

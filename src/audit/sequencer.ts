@@ -1,0 +1,238 @@
+// The sequencer: seals committed journal entries onto the hash chain, a batch per transaction, one sealer
+// at a time across every replica (advisory lock). Requests wait here for the receipt of their events.
+// Design, guarantees and the commit-to-seal window: docs/audit-sequencer.md.
+import type { DataSource, EntityManager } from "typeorm";
+import { AUDIT_CHAIN_LOCK, readChainHead } from "./append";
+import { sealEvents, type AuditEventContent } from "./core";
+import { CONTENT_COLUMNS } from "./journal";
+
+/** Where an event landed on the chain: what a client can later ask an inclusion proof for. */
+export interface AuditReceipt {
+  pendingId: number;
+  seq: number;
+  hash: string;
+}
+
+export interface SequencerOptions {
+  /** Most events sealed per transaction (one multi-row insert, one delete). */
+  batch?: number;
+  /** How long a request waits for its events to be sealed before it is told AUDIT_UNAVAILABLE. */
+  sealTimeoutMs?: number;
+  /** How often the journal is swept for entries nobody kicked for (a crashed replica's, a CLI's). */
+  sweepMs?: number;
+  onError?: (error: unknown) => void;
+}
+
+/** The events were committed to the journal but not sealed in time (or the sequencer is stopping). */
+export class SealTimeoutError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SealTimeoutError";
+  }
+}
+
+interface Waiter {
+  resolve(receipt: AuditReceipt): void;
+  reject(error: Error): void;
+}
+
+interface PendingRow {
+  id: string;
+  occurred_at: Date;
+  actor_id: string | null;
+  actor_role: string | null;
+  action: string;
+  resource_type: string;
+  resource_id: string | null;
+  fields: string[];
+  outcome: string;
+  request_id: string | null;
+  operation: string | null;
+  client_address: string | null;
+  purpose: string | null;
+  details: AuditEventContent["details"];
+}
+
+const COPY_COLUMNS = CONTENT_COLUMNS.map((c) => `p.${c}`).join(", ");
+
+export class AuditSequencer {
+  readonly #ds: DataSource;
+  readonly #batch: number;
+  readonly #sealTimeoutMs: number;
+  readonly #sweepMs: number;
+  readonly #onError: (error: unknown) => void;
+  readonly #waiters = new Map<number, Waiter>();
+  #loop: Promise<void> | null = null;
+  #again = false;
+  #stopped = false;
+  #timer: NodeJS.Timeout | null = null;
+  /** Ends a backoff pause early: a new request, or the sweep, asks for a retry now. */
+  #wake: (() => void) | null = null;
+
+  constructor(ds: DataSource, opts: SequencerOptions = {}) {
+    this.#ds = ds;
+    this.#batch = opts.batch ?? 5_000;
+    this.#sealTimeoutMs = opts.sealTimeoutMs ?? 10_000;
+    this.#sweepMs = opts.sweepMs ?? 1_000;
+    this.#onError = opts.onError ?? (() => undefined);
+    if (!Number.isSafeInteger(this.#batch) || this.#batch < 1) throw new TypeError("batch must be a positive integer");
+  }
+
+  /** How long a request waits for its seal (and how old a backlog may get before /readyz says no). */
+  get sealTimeoutMs(): number {
+    return this.#sealTimeoutMs;
+  }
+
+  /** Resolves once every journal entry in `pendingIds` is on the chain, with their receipts in order. */
+  sealed(pendingIds: readonly number[]): Promise<AuditReceipt[]> {
+    if (pendingIds.length === 0) return Promise.resolve([]);
+    if (this.#stopped) return Promise.reject(new SealTimeoutError("the audit sequencer is stopped"));
+    const receipts = pendingIds.map(
+      (id) => new Promise<AuditReceipt>((resolve, reject) => this.#waiters.set(id, { resolve, reject })),
+    );
+    this.kick();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        for (const id of pendingIds) this.#waiters.delete(id);
+        reject(new SealTimeoutError(`audit events not sealed within ${this.#sealTimeoutMs} ms`));
+      }, this.#sealTimeoutMs);
+    });
+    return Promise.race([Promise.all(receipts), timeout]).finally(() => clearTimeout(timer));
+  }
+
+  /** Makes sure a sealing loop runs now; entries committed meanwhile are taken by its next round. */
+  kick(): void {
+    if (this.#stopped) return;
+    if (this.#loop) {
+      this.#again = true;
+      this.#wake?.();
+      return;
+    }
+    this.#loop = this.#run().finally(() => {
+      this.#loop = null;
+    });
+  }
+
+  /** Seals until the journal is empty (tests, the CLI before it exits, benchmarks). */
+  async drain(): Promise<void> {
+    while ((await this.sealOnce()).length === this.#batch);
+  }
+
+  /** Sweeps the journal every `sweepMs` (real time) for entries no request of this process kicked for. */
+  start(): void {
+    if (this.#timer || this.#stopped) return;
+    this.#timer = setInterval(() => this.kick(), this.#sweepMs);
+    this.#timer.unref();
+  }
+
+  /** Stops sweeping, finishes the round in progress, and fails whoever still waits. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#wake?.();
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    await this.#loop;
+    for (const w of this.#waiters.values()) w.reject(new SealTimeoutError("the audit sequencer stopped"));
+    this.#waiters.clear();
+  }
+
+  /**
+   * One seal: under the chain lock, takes up to `batch` committed journal entries in id order, hashes
+   * them onto the head, inserts them into audit_event and deletes them from the journal, all in one
+   * transaction (so each entry is sealed exactly once, or not at all if anything fails).
+   */
+  async sealOnce(): Promise<AuditReceipt[]> {
+    const receipts = await this.#ds.transaction("READ COMMITTED", (em) => this.#seal(em));
+    for (const r of receipts) this.#settle(r);
+    return receipts;
+  }
+
+  async #seal(em: EntityManager): Promise<AuditReceipt[]> {
+    await em.query(`SELECT pg_advisory_xact_lock($1)`, [AUDIT_CHAIN_LOCK]);
+    const rows: PendingRow[] = await em.query(
+      `SELECT id::text AS id, ${CONTENT_COLUMNS.join(", ")} FROM audit_pending ORDER BY id LIMIT $1`,
+      [this.#batch],
+    );
+    if (rows.length === 0) return [];
+    const sealed = sealEvents(await readChainHead(em), rows.map(toContent));
+    const ids = rows.map((r) => r.id);
+    await em.query(
+      `INSERT INTO audit_event (seq, prev_hash, hash, pending_id, ${CONTENT_COLUMNS.join(", ")})
+       SELECT s.seq, decode(s.prev_hash, 'hex'), decode(s.hash, 'hex'), p.id, ${COPY_COLUMNS}
+       FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS s(pending_id, seq, prev_hash, hash)
+       JOIN audit_pending p ON p.id = s.pending_id
+       ORDER BY s.seq`,
+      [ids, sealed.map((e) => e.seq), sealed.map((e) => e.prevHash), sealed.map((e) => e.hash)],
+    );
+    await em.query(`DELETE FROM audit_pending WHERE id = ANY($1::bigint[])`, [ids]);
+    return sealed.map((e, i) => ({ pendingId: Number(ids[i]), seq: e.seq, hash: e.hash }));
+  }
+
+  async #run(): Promise<void> {
+    let failures = 0;
+    do {
+      this.#again = false;
+      try {
+        const receipts = await this.sealOnce();
+        failures = 0;
+        if (receipts.length === this.#batch) this.#again = true;
+        else if (!this.#again && this.#waiters.size > 0) await this.#settleSealedElsewhere();
+      } catch (error) {
+        this.#onError(error);
+        failures += 1;
+        if (this.#waiters.size === 0 || this.#stopped) return;
+        // Entries stay in the journal; retry with backoff while anyone waits (the sweep retries otherwise),
+        // sooner if a new request or the sweep kicks.
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.min(2_000, 25 * 2 ** failures));
+          this.#wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.#wake = null;
+        this.#again = true;
+      }
+    } while (this.#again && !this.#stopped);
+  }
+
+  /**
+   * Waiters whose entries were committed before the last round read the journal and yet were not in
+   * it: another replica sealed them. Their receipts are read back from the chain.
+   */
+  async #settleSealedElsewhere(): Promise<void> {
+    const ids = [...this.#waiters.keys()];
+    const rows: Array<{ pending_id: string; seq: string; hash: string }> = await this.#ds.query(
+      `SELECT pending_id::text AS pending_id, seq::text AS seq, encode(hash, 'hex') AS hash
+       FROM audit_event WHERE pending_id = ANY($1::bigint[])`,
+      [ids],
+    );
+    for (const r of rows) this.#settle({ pendingId: Number(r.pending_id), seq: Number(r.seq), hash: r.hash });
+  }
+
+  #settle(receipt: AuditReceipt): void {
+    const waiter = this.#waiters.get(receipt.pendingId);
+    if (!waiter) return;
+    this.#waiters.delete(receipt.pendingId);
+    waiter.resolve(receipt);
+  }
+}
+
+function toContent(r: PendingRow): AuditEventContent {
+  return {
+    occurredAt: r.occurred_at.toISOString(),
+    actorId: r.actor_id,
+    actorRole: r.actor_role,
+    action: r.action,
+    resourceType: r.resource_type,
+    resourceId: r.resource_id,
+    fields: r.fields,
+    outcome: r.outcome,
+    requestId: r.request_id,
+    operation: r.operation,
+    clientAddress: r.client_address,
+    purpose: r.purpose,
+    details: r.details,
+  };
+}
