@@ -32,7 +32,7 @@ beforeEach(async () => {
     operation: "Bench",
     clientAddress: "10.0.0.1",
     purpose: i % 5 ? "CASE_HANDLING" : null,
-    details: i % 13 ? {} : { rule: "policy", n: i },
+    details: i % 13 ? {} : ({ rule: "policy", n: i } as Record<string, string | number>),
   }));
   const sealed = sealEvents(start, contents);
   await server.sql(
