@@ -7,6 +7,8 @@ import { hashPassword } from "../crypto";
 import { BUSINESS_LINES, CASE_KINDS, CHANNELS, MANDATORY_TRAINING_COURSE, type BusinessLine, type CaseStatus, type StaffRole } from "../domain/enums";
 import { StaffTrainingEntity, StaffUserEntity, TeamEntity } from "../entities";
 import type { Services } from "../services";
+import { defineAbilityFor } from "../policies";
+import type { AuditActor } from "../store/audited-store";
 import { insertSeedData, type SeedCase, type SeedCustomer } from "../store/seed.store";
 
 export const DEMO_PASSWORD = "custos-demo-password";
@@ -74,6 +76,70 @@ function staffSpecs(): StaffSpec[] {
 
 export const DEMO_SEED = 20261128;
 
+const DEMO_SKILLS: Record<BusinessLine, string> = {
+  PERSONAL_BANKING: "fraud",
+  CORPORATE_FINANCE: "trade-finance",
+  SECURITIES: "suitability",
+  INSURANCE: "misselling",
+};
+
+/** Acts as a demo staff member through the real services, so the demo's history is in the audit log. */
+function demoActor(id: string, spec: StaffSpec, teamId: string | null): AuditActor {
+  const principal = { id, role: spec.role, businessLine: spec.line, teamId, kind: "staff" as const, trainingCurrent: true, scopes: [] };
+  return { principal, ability: defineAbilityFor(principal, { purpose: "CASE_HANDLING" }), meta: { requestId: `seed-${randomUUID()}`, operation: "seed", clientAddress: null, purpose: "CASE_HANDLING" } };
+}
+
+/**
+ * The case-handling features end to end on personal-banking cases: an idempotent regulator referral with a
+ * recusal, routed by skill, worked through contacts, an attachment, a customer wait, resolution, closure
+ * and a survey; one escalated case; one reopened. Returns how many cases it opened.
+ */
+async function demoCaseHandling(services: Services, staffIds: Map<string, string>, specs: StaffSpec[], teams: Map<BusinessLine, TeamEntity>, clock: Clock): Promise<number> {
+  const who = (email: string) => demoActor(staffIds.get(email)!, specs.find((s) => s.email === email)!, teams.get("PERSONAL_BANKING")!.id);
+  const lead = who("lead.personal@demo.custos");
+  const agent = who("agent.personal@demo.custos");
+  const page = await services.cases.list(lead, { businessLine: "PERSONAL_BANKING" }, { first: 1 }, []);
+  const customerId = page.items[0]?.customerId;
+  if (!customerId) return 0;
+  const intake = {
+    customerId,
+    channel: "REGULATOR_REFERRAL" as const,
+    kind: "COMPLAINT" as const,
+    category: "card.fraud",
+    complexity: "COMPLEX" as const,
+    businessLine: "PERSONAL_BANKING" as const,
+    summary: "Referred by the regulator: disputed card transactions the customer did not authorise",
+    idempotencyKey: "demo-referral-0001",
+    involvedStaffIds: [staffIds.get("agent2.personal@demo.custos")!],
+  };
+  const referral = await services.cases.open(lead, intake);
+  await services.cases.open(lead, intake); // the retry returns the same case (case.open.replay)
+  const h = services.caseHandling;
+  await h.start(agent, referral.id);
+  await h.recordContact(agent, referral.id, { kind: "CALLBACK", direction: "OUTBOUND", outcome: "REACHED", occurredAt: clock.now(), summary: "Confirmed the disputed transactions with the customer" });
+  await h.addAttachment(agent, referral.id, { fileName: "card-statement.pdf", mediaType: "application/pdf", sizeBytes: 84211, sha256: "9f".repeat(32) });
+  await h.awaitCustomer(agent, referral.id, "DOCUMENTS_REQUESTED");
+  await h.resume(agent, referral.id);
+  await services.cases.resolve(agent, referral.id, "Transactions refunded and the card replaced", {
+    outcome: "UPHELD",
+    rootCauseCode: "FRAUD",
+    redressAmount: "2380.00",
+    redressCurrency: "CNY",
+    finalResponseSentAt: clock.now(),
+  });
+  await h.recordResolution(agent, referral.id, { customerAccepted: true });
+  await h.close(agent, referral.id);
+  await h.recordSurvey(agent, referral.id, 5, "Handled quickly and kept informed");
+
+  const escalated = await services.cases.open(lead, { ...intake, channel: "BRANCH", category: "account.fees", summary: "Fees charged after the account was closed", idempotencyKey: null, involvedStaffIds: [] });
+  await h.escalate(lead, escalated.id, "CUSTOMER_DISSATISFIED");
+
+  const reopened = await services.cases.open(lead, { ...intake, kind: "SERVICE_REQUEST", channel: "APP", category: "online.access", complexity: "COMMON", summary: "Cannot log in to online banking", idempotencyKey: null, involvedStaffIds: [] });
+  await services.cases.resolve(agent, reopened.id, "Password reset", { outcome: "UPHELD", rootCauseCode: "SYSTEM_ERROR" });
+  await h.reopen(agent, reopened.id, "RESOLUTION_FAILED");
+  return 3;
+}
+
 /** The demo's customers: deterministic for a seed and a clock, so tests can look for their PII. */
 export function generateDemoCustomers(seed: number, now: Date, count: number): SeedCustomer[] {
   const rnd = prng(seed);
@@ -120,6 +186,7 @@ export async function seedDemo(
     teams.set(line, await ds.getRepository(TeamEntity).save({ name: `${LINE_SLUG[line]} after-sales`, businessLine: line }));
   }
   const agents = new Map<BusinessLine, string[]>();
+  const staffIds = new Map<string, string>();
   const specs = staffSpecs();
   for (const spec of specs) {
     const user = await ds.getRepository(StaffUserEntity).save({
@@ -145,7 +212,14 @@ export async function seedDemo(
       recordedAt: completedAt,
     });
     if (spec.role === "AGENT" && spec.line) agents.set(spec.line, [...(agents.get(spec.line) ?? []), user.id]);
+    staffIds.set(spec.email, user.id);
   }
+  // Assignment data: the first agent of each line holds the line's specialist skill (see the migration's
+  // assignment rules); the second insurance agent is off duty, so new insurance cases skip them.
+  for (const [line, skill] of Object.entries(DEMO_SKILLS)) {
+    await ds.query(`INSERT INTO staff_skill (staff_id, skill) VALUES ($1, $2)`, [staffIds.get(`agent.${LINE_SLUG[line as BusinessLine]}@demo.custos`), skill]);
+  }
+  await ds.query(`INSERT INTO staff_duty (staff_id, on_duty, changed_at) VALUES ($1, false, $2)`, [staffIds.get("agent2.insurance@demo.custos"), now]);
 
   const customers = generateDemoCustomers(opts.seed ?? DEMO_SEED, now, opts.customers ?? 50);
   const rnd = prng((opts.seed ?? DEMO_SEED) + 1);
@@ -182,5 +256,7 @@ export async function seedDemo(
 
   const actor = { principal: null, ability: null, meta: { requestId: `seed-${randomUUID()}`, operation: "seed", clientAddress: null, purpose: "demo-seed" } };
   await services.store.run(actor, { action: "seed", resourceType: "database" }, (uow) => insertSeedData(uow, services.cipher, customers, cases));
+  // The summary counts the generated cases; the case-handling walk-through adds three more on top.
+  await demoCaseHandling(services, staffIds, specs, teams, opts.clock);
   return { staff: specs.length, customers: customers.length, cases: cases.length };
 }
