@@ -14,7 +14,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const fmt = (n: number) => Math.round(n).toLocaleString("en");
 
 async function main(): Promise<void> {
-  const db = await openBenchDb("verify", 54631);
+  const db = await openBenchDb("verify");
   try {
     console.log(`database: ${db.kind}; ${EVENTS.toLocaleString("en")} events, ${ROUNDS} rounds`);
     const world = makeWorld(rng(7), { staff: 2_000, customers: 200_000, cases: 60_000 });

@@ -1,6 +1,7 @@
 // A database for one benchmark run: DATABASE_URL if set (a fresh database is created on that server), else an
 // embedded PostgreSQL of its own (fsync off, deleted afterwards); the schema built by the real migrations.
 import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { Client } from "pg";
@@ -18,7 +19,19 @@ export interface BenchDb {
   close(): Promise<void>;
 }
 
-export async function openBenchDb(name: string, port: number): Promise<BenchDb> {
+/** A port the OS says is free now (other benchmarks and test runs share this machine). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function openBenchDb(name: string): Promise<BenchDb> {
   let url: string;
   let kind: string;
   let cleanup: () => Promise<void>;
@@ -38,7 +51,7 @@ export async function openBenchDb(name: string, port: number): Promise<BenchDb> 
     };
   } else {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), `custos-bench-${name}-`));
-    const server = await startEmbeddedPostgres({ dataDir, port, log: () => {}, persistent: false });
+    const server = await startEmbeddedPostgres({ dataDir, port: await freePort(), log: () => {}, persistent: false });
     url = server.url;
     kind = "embedded PostgreSQL (fsync off)";
     cleanup = async () => {
