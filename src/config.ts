@@ -10,6 +10,8 @@ export interface Config {
   readonly port: number;
   /** null → start the embedded PostgreSQL under dataDir. */
   readonly databaseUrl: string | null;
+  /** The role application sessions SET after migrations (docs/audit-immutability.md); "none" to keep the login role. */
+  readonly dbRole: string;
   readonly dataDir: string;
   readonly embeddedPgPort: number;
   /** Path of the key-material JSON file; generated in development, required in production. */
@@ -174,6 +176,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     host,
     port: readInt(env, "PORT", 4000, 0, 65535),
     databaseUrl,
+    dbRole: env.CUSTOS_DB_ROLE?.trim() || "custos_app",
     dataDir,
     embeddedPgPort: readInt(env, "CUSTOS_EMBEDDED_PG_PORT", 54329, 1024, 65535),
     keysFile: keysFileRaw ? path.resolve(cwd, keysFileRaw) : path.join(dataDir, "keys.json"),

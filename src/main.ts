@@ -6,12 +6,14 @@ import type { DataSource } from "typeorm";
 import { systemClock, type Clock } from "./clock";
 import { loadConfig, type Config } from "./config";
 import { LocalKeyProvider, loadOrCreateKeyFile, parseKeyMaterial, type PasswordParams } from "./crypto";
+import { checkAuditPrivileges, resolveAppRole } from "./db/app-role";
 import { createDataSource, runMigrations } from "./db/data-source";
 import { leaveSignalsToCaller, startEmbeddedPostgres, type EmbeddedPostgresHandle } from "./db/embedded-postgres";
 import { startHttpServer } from "./http/server";
 import { buildGraphQLSchema } from "./schema/build-schema";
 import { seedDemo } from "./seed/demo-seed";
 import { createServices, type Services } from "./services";
+import type { AuditSink } from "./store/audited-store";
 import { DirectorySink } from "./audit/checkpoint-sink";
 import { loadCheckpointSigningKey } from "./services/checkpoint.service";
 
@@ -31,6 +33,8 @@ export interface StartOptions {
   passwordParams?: PasswordParams;
   /** Print the demo banner (the CLI and npm start do; tests don't). */
   banner?: boolean;
+  /** Benchmarks only: where the audited store sends events (default: the journal and the sequencer). */
+  auditSink?: AuditSink;
 }
 
 export function createLogger(config: Config): Logger {
@@ -76,7 +80,7 @@ export async function openCore(config: Config, opts: StartOptions = {}): Promise
   const logger = opts.logger ?? createLogger(config);
   const clock = opts.clock ?? systemClock;
   const { url: databaseUrl, embedded } = await openDatabase(config, logger);
-  const ds = createDataSource(databaseUrl);
+  let ds = createDataSource(databaseUrl);
   let services: Services | null = null;
   const close = async () => {
     // The round in progress finishes first: its transaction needs the pool.
@@ -88,6 +92,14 @@ export async function openCore(config: Config, opts: StartOptions = {}): Promise
     await ds.initialize();
     const applied = await runMigrations(ds);
     if (applied.length) logger.info({ applied }, "migrations applied");
+    // Migrations ran as the connecting user; the application works as the restricted role from here on.
+    const role = await resolveAppRole(ds, config.dbRole);
+    if (role) {
+      await ds.destroy();
+      ds = createDataSource(databaseUrl, { role });
+      await ds.initialize();
+    }
+    await checkAuditPrivileges(ds, config.nodeEnv === "production", logger);
     const keys = await loadKeys(config, logger, clock);
     const checkpointKey = await loadCheckpointSigningKey(config, logger);
     services = await createServices({
@@ -101,6 +113,7 @@ export async function openCore(config: Config, opts: StartOptions = {}): Promise
       workingHours: config.workingHours,
       clockSweep: { intervalMs: config.clockSweepSeconds * 1000 },
       sequencer: config.auditSequencer,
+      auditSink: opts.auditSink,
       checkpoints: {
         key: checkpointKey,
         sink: new DirectorySink(config.checkpoints.dir),

@@ -119,11 +119,26 @@ export class AuditSequencer {
     while ((await this.sealOnce()).length === this.#batch);
   }
 
-  /** Sweeps the journal every `sweepMs` (real time) for entries no request of this process kicked for. */
+  /**
+   * Sweeps the journal every `sweepMs` (real time) for entries no request of this process kicked for,
+   * and keeps monthly partitions of audit_event made three months ahead (checked hourly).
+   */
   start(): void {
     if (this.#timer || this.#stopped) return;
-    this.#timer = setInterval(() => this.kick(), this.#sweepMs);
+    let partitionsCheckedAt = 0;
+    this.#timer = setInterval(() => {
+      this.kick();
+      if (Date.now() - partitionsCheckedAt < 3_600_000) return;
+      partitionsCheckedAt = Date.now();
+      this.ensurePartitions().catch((error) => this.#onError(error));
+    }, this.#sweepMs);
     this.#timer.unref();
+  }
+
+  /** Creates the monthly partitions of audit_event for this month and the next two (database time). */
+  async ensurePartitions(): Promise<number> {
+    const [row] = await this.#ds.query(`SELECT audit_event_ensure_partitions(now()::date, 3) AS made`);
+    return Number(row.made);
   }
 
   /** Stops sweeping, finishes the round in progress, and fails whoever still waits. */

@@ -11,12 +11,14 @@ import { AuditReportIndexes1764370000000 } from "../../migrations/1764370000000-
 import { BlindIndexVersions1764360000000 } from "../../migrations/1764360000000-blind-index-versions";
 import { CaseHandling1764391000000 } from "../../migrations/1764391000000-case-handling";
 import { AuditJournal1764380000000 } from "../../migrations/1764380000000-audit-journal";
+import { AuditPartitions1764380000001 } from "../../migrations/1764380000001-audit-partitions";
+import { AuditRoles1764380000002 } from "../../migrations/1764380000002-audit-roles";
 import { ServiceClocks1764392000000 } from "../../migrations/1764392000000-service-clocks";
 import { ENTITIES } from "../entities";
 
-export const MIGRATIONS = [InitialSchema1764320000000, SessionsMigration1764330000000, LoginThrottle1764330000001, AccessControl1764330000002, ActorReferences1764330000003, DataProtection1764340000000, AuditCheckpoints1764350000000, BlindIndexVersions1764360000000, AuditReportIndexes1764370000000, AuditJournal1764380000000, CaseHandling1764391000000, ServiceClocks1764392000000];
+export const MIGRATIONS = [InitialSchema1764320000000, SessionsMigration1764330000000, LoginThrottle1764330000001, AccessControl1764330000002, ActorReferences1764330000003, DataProtection1764340000000, AuditCheckpoints1764350000000, BlindIndexVersions1764360000000, AuditReportIndexes1764370000000, AuditJournal1764380000000, AuditPartitions1764380000001, AuditRoles1764380000002, CaseHandling1764391000000, ServiceClocks1764392000000];
 
-export function createDataSource(url: string, opts: { poolSize?: number; applicationName?: string } = {}): DataSource {
+export function createDataSource(url: string, opts: { poolSize?: number; applicationName?: string; role?: string | null } = {}): DataSource {
   return new DataSource({
     type: "postgres",
     url,
@@ -28,7 +30,8 @@ export function createDataSource(url: string, opts: { poolSize?: number; applica
     logging: false,
     poolSize: opts.poolSize ?? 10,
     applicationName: opts.applicationName ?? "custos",
-    extra: { connectionTimeoutMillis: 5_000 },
+    // `role` (checked by resolveAppRole) is SET for the whole session at connection start.
+    extra: { connectionTimeoutMillis: 5_000, ...(opts.role ? { options: `-c role=${opts.role}` } : {}) },
   });
 }
 
