@@ -135,8 +135,9 @@ async function demoCaseHandling(services: Services, staffIds: Map<string, string
   await h.escalate(lead, escalated.id, "CUSTOMER_DISSATISFIED");
 
   const reopened = await services.cases.open(lead, { ...intake, kind: "SERVICE_REQUEST", channel: "APP", category: "online.access", complexity: "COMMON", summary: "Cannot log in to online banking", idempotencyKey: null, involvedStaffIds: [] });
-  await services.cases.resolve(agent, reopened.id, "Password reset", { outcome: "UPHELD", rootCauseCode: "SYSTEM_ERROR" });
-  await h.reopen(agent, reopened.id, "RESOLUTION_FAILED");
+  // Whoever it went to, the lead may act on any case of the line.
+  await services.cases.resolve(lead, reopened.id, "Password reset", { outcome: "UPHELD", rootCauseCode: "SYSTEM_ERROR" });
+  await h.reopen(lead, reopened.id, "RESOLUTION_FAILED");
   return 3;
 }
 

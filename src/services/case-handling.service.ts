@@ -4,15 +4,11 @@ import type { AwaitingReason, EscalationReason, ReassignmentReason, ReopenReason
 import type { AuditActor, AuditedStore, UnitOfWork } from "../store/audited-store";
 import { reassignCase, setOnDuty } from "../store/case-assignment.store";
 import { listRootCauses, recordResolution, recordSurvey, type ResolutionDetails } from "../store/case-resolution.store";
-import { toView, type CaseView } from "../store/case-support";
+import { bareView as bare } from "../store/case-support";
 import { addAttachment, readTimeline, recordContact, type AttachmentInput, type ContactInput } from "../store/case-timeline.store";
 import { awaitCustomer, closeCase, deescalateCase, escalateCase, reopenCase, resumeWork, startWork } from "../store/case-transition.store";
-import type { CaseEntity } from "../entities";
 import type { CustomerCipher } from "../store/customer-cipher";
 import { checkAttachment, checkContact, checkResolutionDetails, checkSurvey } from "./case-input";
-
-/** Operational fields only: a workflow command echoes no narrative (read the case for that). */
-const bare = (row: CaseEntity): CaseView => toView(row, {});
 
 export class CaseHandlingService {
   constructor(

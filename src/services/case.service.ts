@@ -2,16 +2,10 @@
 // the audited store. The workflow's other commands are in case-handling.service.ts.
 import { badInput } from "../errors";
 import type { AuditActor, AuditedStore } from "../store/audited-store";
-import {
-  addCaseNote,
-  listCases,
-  openCase,
-  readCase,
-  resolveCase,
-  type CaseFilter,
-  type CaseTextField,
-  type OpenCaseInput,
-} from "../store/case.store";
+import { listCases, readCase, type CaseFilter, type CaseTextField } from "../store/case.store";
+import { openCase, type OpenCaseInput } from "../store/case-intake.store";
+import { resolveCase } from "../store/case-resolution.store";
+import { addCaseNote } from "../store/case-timeline.store";
 import type { CustomerCipher } from "../store/customer-cipher";
 import type { PageRequest } from "../store/paging";
 import type { ResolutionDetails } from "../store/case-resolution.store";

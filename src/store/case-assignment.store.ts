@@ -7,17 +7,10 @@ import type { CaseEntity } from "../entities";
 import { badInput, conflict, forbidden, notFound } from "../errors";
 import type { UnitOfWork } from "./audited-store";
 import { addTimelineEvent, caseRule, loadCaseFor, setStatus } from "./case-support";
+import { placeCase, type Placement, type Route } from "./case.store";
 import { isUuid, requireActor } from "./store-support";
 
-export interface Route {
-  teamId: string;
-  ruleId: string;
-  requiredSkill: string | null;
-}
-
-export interface Placement extends Route {
-  assigneeId: string | null;
-}
+export { placeCase, type Placement, type Route };
 
 /** The most specific rule of the line whose category prefix matches (exactly or as a dotted prefix). */
 export async function routeCase(uow: UnitOfWork, businessLine: string, category: string): Promise<Route> {
@@ -32,25 +25,6 @@ export async function routeCase(uow: UnitOfWork, businessLine: string, category:
   const rule = rows[0];
   if (!rule?.team_id) throw conflict(`No team handles ${businessLine}`);
   return { teamId: rule.team_id, ruleId: rule.id, requiredSkill: rule.required_skill };
-}
-
-/**
- * The team's agent with the fewest open cases who is active, on duty, has the rule's skill and is not
- * named in the case. Serialised per team so that simultaneous intakes spread instead of piling on one.
- */
-export async function placeCase(uow: UnitOfWork, route: Route, recused: readonly string[]): Promise<Placement> {
-  await uow.em.query(`SELECT pg_advisory_xact_lock(hashtext('custos.assign:' || $1))`, [route.teamId]);
-  const rows: Array<{ id: string }> = await uow.em.query(
-    `SELECT u.id FROM staff_user u
-       LEFT JOIN staff_duty d ON d.staff_id = u.id
-       LEFT JOIN support_case c ON c.assignee_id = u.id AND c.status = ANY($4)
-      WHERE u.team_id = $1 AND u.role = 'AGENT' AND u.active AND coalesce(d.on_duty, true)
-        AND NOT (u.id = ANY($3::uuid[]))
-        AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM staff_skill s WHERE s.staff_id = u.id AND s.skill = $2))
-      GROUP BY u.id ORDER BY count(c.id), u.id LIMIT 1`,
-    [route.teamId, route.requiredSkill, [...recused], [...OPEN_CASE_STATUSES]],
-  );
-  return { ...route, assigneeId: rows[0]?.id ?? null };
 }
 
 /** Records where intake put the case: its owner, or the team's unassigned queue for the team lead. */

@@ -11,6 +11,7 @@ import type { UnitOfWork } from "./audited-store";
 import { placeCase, recordPlacement, routeCase } from "./case-assignment.store";
 import { addTimelineEvent, caseRule, customerDataKey, echoSummary, toView, type CaseView } from "./case-support";
 import type { CustomerCipher } from "./customer-cipher";
+import { addCustomerLine } from "./case.store";
 import { assertCustomerReadable } from "./customer.store";
 import { requireActor } from "./store-support";
 
@@ -96,10 +97,7 @@ export async function createCase(uow: UnitOfWork, cipher: CustomerCipher, c: New
     finalResponseSentAt: null,
   });
   await uow.em.insert(CaseEntity, row);
-  await uow.em.query(
-    `UPDATE customer SET business_lines = array_append(business_lines, $2) WHERE id = $1 AND NOT ($2 = ANY(business_lines))`,
-    [c.customerId, c.businessLine],
-  );
+  await addCustomerLine(uow, c.customerId, c.businessLine);
   await addTimelineEvent(uow, id, "OPENED", { channel: c.channel, kind: c.kind, complexity: c.complexity, linkedCaseId: c.linkedCaseId });
   uow.record({
     action: "case.open",

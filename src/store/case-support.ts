@@ -107,6 +107,11 @@ export function echoSummary(ability: AppAbility, row: CaseEntity, summary: () =>
   return level === "full" ? { summary: summary() } : level === "masked" ? { summary: MASKED_TEXT } : {};
 }
 
+/** Operational fields only: what a workflow command echoes (read the case for its narratives). */
+export function bareView(row: CaseEntity): CaseView {
+  return toView(row, {});
+}
+
 export function toView(row: CaseEntity, extra: Pick<CaseView, "summary" | "notes" | "resolution" | "survey">): CaseView {
   const { summaryEnc: _s, resolutionEnc: _r, version: _v, createdBy: _c, idempotencyKey: _k, ...rest } = row;
   return { ...rest, ...extra };

@@ -1,7 +1,7 @@
 // Case rows out: scoped lists and row-checked reads, narratives decrypted only at the level the reader
-// may see, every read audited. Writes live in the case-*.store.ts modules re-exported here.
+// may see, every read audited; and the two raw queries intake shares. Writes live in case-*.store.ts.
 import { CaseEntity, CaseNoteEntity, CustomerKeyEntity } from "../entities";
-import type { BusinessLine, CaseKind, CaseStatus } from "../domain/enums";
+import { OPEN_CASE_STATUSES, type BusinessLine, type CaseKind, type CaseStatus } from "../domain/enums";
 import { forbidden } from "../errors";
 import { MASKED_TEXT } from "../domain/masking";
 import { fieldLevels, rulesToSql, type ColumnMap } from "../policies";
@@ -13,9 +13,16 @@ import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from "./p
 import { isUuid, requireActor } from "./store-support";
 
 export type { CaseNoteView, CaseSurveyView, CaseTextField, CaseView } from "./case-support";
-export { openCase, type OpenCaseInput } from "./case-intake.store";
-export { addCaseNote } from "./case-timeline.store";
-export { resolveCase } from "./case-resolution.store";
+
+export interface Route {
+  teamId: string;
+  ruleId: string;
+  requiredSkill: string | null;
+}
+
+export interface Placement extends Route {
+  assigneeId: string | null;
+}
 
 export interface CaseFilter {
   status?: CaseStatus | null;
@@ -121,4 +128,31 @@ async function revealCases(uow: UnitOfWork, cipher: CustomerCipher, rows: CaseEn
     uow.record({ action: "case.read", resourceType: "case", resourceId: row.id, outcome: "SUCCESS", fields: decrypt, details: maskedDetail(levels) });
     return toView(row, extra);
   });
+}
+
+/**
+ * The team's agent with the fewest open cases who is active, on duty, has the rule's skill and is not
+ * named in the case. Serialised per team so that simultaneous intakes spread instead of piling on one.
+ */
+export async function placeCase(uow: UnitOfWork, route: Route, recused: readonly string[]): Promise<Placement> {
+  await uow.em.query(`SELECT pg_advisory_xact_lock(hashtext('custos.assign:' || $1))`, [route.teamId]);
+  const rows: Array<{ id: string }> = await uow.em.query(
+    `SELECT u.id FROM staff_user u
+       LEFT JOIN staff_duty d ON d.staff_id = u.id
+       LEFT JOIN support_case c ON c.assignee_id = u.id AND c.status = ANY($4)
+      WHERE u.team_id = $1 AND u.role = 'AGENT' AND u.active AND coalesce(d.on_duty, true)
+        AND NOT (u.id = ANY($3::uuid[]))
+        AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM staff_skill s WHERE s.staff_id = u.id AND s.skill = $2))
+      GROUP BY u.id ORDER BY count(c.id), u.id LIMIT 1`,
+    [route.teamId, route.requiredSkill, [...recused], [...OPEN_CASE_STATUSES]],
+  );
+  return { ...route, assigneeId: rows[0]?.id ?? null };
+}
+
+/** A customer with a case in a line has a relationship with that line (it scopes who may see them). */
+export async function addCustomerLine(uow: UnitOfWork, customerId: string, line: BusinessLine): Promise<void> {
+  await uow.em.query(
+    `UPDATE customer SET business_lines = array_append(business_lines, $2) WHERE id = $1 AND NOT ($2 = ANY(business_lines))`,
+    [customerId, line],
+  );
 }
