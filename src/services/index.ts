@@ -5,7 +5,7 @@ import type { Clock } from "../clock";
 import type { RetentionPolicy, WorkingHours } from "../config";
 import { DEFAULT_PASSWORD_PARAMS, PasswordVerifier, type KeyProvider, type PasswordParams } from "../crypto";
 import { AuditSequencer, type SequencerOptions } from "../audit/sequencer";
-import { AuditedStore } from "../store/audited-store";
+import { AuditedStore, journalAndSeal, type AuditSink } from "../store/audited-store";
 import { CustomerCipher } from "../store/customer-cipher";
 import { AccountService } from "./account.service";
 import { AuditService } from "./audit.service";
@@ -63,6 +63,8 @@ export async function createServices(deps: {
   clockSweep?: { intervalMs: number; notifier?: Notifier };
   /** Batch size and seal timeout of the audit sequencer (docs/audit-sequencer.md). */
   sequencer?: Omit<SequencerOptions, "onError">;
+  /** Benchmarks only (bench/audit-read.ts): replaces the journal + sequencer as the store's audit sink. */
+  auditSink?: AuditSink;
 }): Promise<Services> {
   const { ds, keys, clock, logger } = deps;
   const passwordParams = deps.passwordParams ?? DEFAULT_PASSWORD_PARAMS;
@@ -77,7 +79,7 @@ export async function createServices(deps: {
       // The cause is logged for operators; it never reaches the client. No PII is in an append.
       logger.error({ err: describe(error), ...context }, "audit append failed: operation refused (fail-closed)");
     },
-    sequencer,
+    deps.auditSink ?? journalAndSeal(sequencer),
   );
   const blindKey = await keys.blindIndexKey();
   const cipher = new CustomerCipher(await keys.masterKeyring(), (await keys.blindIndexKeyring?.()) ?? blindKey);

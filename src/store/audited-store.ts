@@ -33,6 +33,20 @@ export interface WriteIntent {
   resourceId?: string | null;
 }
 
+/**
+ * Where a unit of work's events go: journalled in its transaction, then awaited until sealed. Production
+ * always uses `journalAndSeal`; only a benchmark measuring the cost of auditing passes another one.
+ */
+export interface AuditSink {
+  journal(em: EntityManager, events: readonly AuditEventContent[]): Promise<number[]>;
+  sealed(ids: readonly number[]): Promise<AuditReceipt[]>;
+}
+
+/** The audit journal plus the sequencer's receipts (docs/audit-sequencer.md). */
+export function journalAndSeal(sequencer: AuditSequencer): AuditSink {
+  return { journal: journalAuditEvents, sealed: (ids) => sequencer.sealed(ids) };
+}
+
 export interface AuditFailureSink {
   (error: unknown, context: { requestId: string; stage: string }): void;
 }
@@ -71,8 +85,8 @@ export class AuditedStore {
     private readonly ds: DataSource,
     private readonly clock: Clock,
     private readonly onAuditFailure: AuditFailureSink,
-    /** Seals journalled events onto the chain; requests wait for their receipts. */
-    readonly sequencer: AuditSequencer,
+    /** Journals events and seals them onto the chain; requests wait for their receipts. */
+    private readonly sink: AuditSink,
   ) {}
 
   /**
@@ -95,7 +109,7 @@ export class AuditedStore {
         const value = await work(uow);
         const events = [...uow.pending, ...attempts].map((d) => this.toContent(actor, d));
         try {
-          journalled = await journalAuditEvents(em, events);
+          journalled = await this.sink.journal(em, events);
         } catch (error) {
           auditFailed = true;
           throw error;
@@ -114,7 +128,7 @@ export class AuditedStore {
       throw error;
     }
     try {
-      await this.sequencer.sealed(journalled);
+      await this.sink.sealed(journalled);
     } catch (error) {
       this.onAuditFailure(error, { requestId: actor.meta.requestId, stage: "seal" });
       if (intent === null) throw auditUnavailable();
@@ -128,9 +142,9 @@ export class AuditedStore {
     const now = this.clock.now();
     try {
       const ids = await this.ds.transaction("READ COMMITTED", (em) =>
-        journalAuditEvents(em, drafts.map((d) => this.toContent(actor, d, now))),
+        this.sink.journal(em, drafts.map((d) => this.toContent(actor, d, now))),
       );
-      return await this.sequencer.sealed(ids);
+      return await this.sink.sealed(ids);
     } catch (error) {
       this.onAuditFailure(error, { requestId: actor.meta.requestId, stage: "standalone" });
       throw auditUnavailable();
