@@ -82,9 +82,11 @@ export async function openCore(config: Config, opts: StartOptions = {}): Promise
   const { url: databaseUrl, embedded } = await openDatabase(config, logger);
   let ds = createDataSource(databaseUrl);
   let services: Services | null = null;
+  let sealDs: DataSource | null = null;
   const close = async () => {
     // The round in progress finishes first: its transaction needs the pool.
     await services?.sequencer.stop();
+    if (sealDs?.isInitialized) await sealDs.destroy();
     if (ds.isInitialized) await ds.destroy();
     await embedded?.stop();
   };
@@ -100,6 +102,9 @@ export async function openCore(config: Config, opts: StartOptions = {}): Promise
       await ds.initialize();
     }
     await checkAuditPrivileges(ds, config.nodeEnv === "production", logger);
+    // Seal rounds get their own two connections: behind 10 busy request connections they would queue.
+    sealDs = createDataSource(databaseUrl, { role, poolSize: 2, applicationName: "custos-sequencer" });
+    await sealDs.initialize();
     const keys = await loadKeys(config, logger, clock);
     const checkpointKey = await loadCheckpointSigningKey(config, logger);
     services = await createServices({
@@ -113,6 +118,7 @@ export async function openCore(config: Config, opts: StartOptions = {}): Promise
       workingHours: config.workingHours,
       clockSweep: { intervalMs: config.clockSweepSeconds * 1000 },
       sequencer: config.auditSequencer,
+      sealDs,
       auditSink: opts.auditSink,
       checkpoints: {
         key: checkpointKey,

@@ -2,8 +2,8 @@
 // at a time across every replica (advisory lock). Requests wait here for the receipt of their events.
 // Design, guarantees and the commit-to-seal window: docs/audit-sequencer.md.
 import type { DataSource, EntityManager } from "typeorm";
-import { AUDIT_CHAIN_LOCK, readChainHead } from "./append";
-import { sealEvents, type AuditEventContent } from "./core";
+import { AUDIT_CHAIN_LOCK } from "./append";
+import { GENESIS_HEAD, sealEvents, type AuditEventContent } from "./core";
 import { CONTENT_COLUMNS } from "./journal";
 
 /** Where an event landed on the chain: what a client can later ask an inclusion proof for. */
@@ -158,29 +158,54 @@ export class AuditSequencer {
    * transaction (so each entry is sealed exactly once, or not at all if anything fails).
    */
   async sealOnce(): Promise<AuditReceipt[]> {
-    const receipts = await this.#ds.transaction("READ COMMITTED", (em) => this.#seal(em));
+    // Few round trips, because under load a round's fixed cost is what limits it: BEGIN and the lock in
+    // one, journal and head in one, insert-and-delete in one, COMMIT. The lock comes first, on its own:
+    // a statement's snapshot is taken when it starts, and the journal must be read after the lock.
+    const runner = this.#ds.createQueryRunner();
+    let receipts: AuditReceipt[];
+    try {
+      await runner.connect();
+      await runner.query(`BEGIN; SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`);
+      try {
+        receipts = await this.#seal(runner.manager);
+        await runner.query(`COMMIT`);
+      } catch (error) {
+        await runner.query(`ROLLBACK`).catch(() => undefined);
+        throw error;
+      }
+    } finally {
+      await runner.release();
+    }
     for (const r of receipts) this.#settle(r);
     return receipts;
   }
 
+  /** The seal itself, inside the transaction that holds the chain lock. */
   async #seal(em: EntityManager): Promise<AuditReceipt[]> {
-    await em.query(`SELECT pg_advisory_xact_lock($1)`, [AUDIT_CHAIN_LOCK]);
-    const rows: PendingRow[] = await em.query(
-      `SELECT id::text AS id, ${CONTENT_COLUMNS.join(", ")} FROM audit_pending ORDER BY id LIMIT $1`,
+    const rows: Array<PendingRow & { head_seq: string | null; head_hash: string | null }> = await em.query(
+      `WITH head AS (SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1)
+       SELECT p.id::text AS id, ${CONTENT_COLUMNS.map((c) => `p.${c}`).join(", ")},
+              h.seq::text AS head_seq, encode(h.hash, 'hex') AS head_hash
+       FROM (SELECT * FROM audit_pending ORDER BY id LIMIT $1) p LEFT JOIN head h ON true
+       ORDER BY p.id`,
       [this.#batch],
     );
     if (rows.length === 0) return [];
-    const sealed = sealEvents(await readChainHead(em), rows.map(toContent));
+    const head = rows[0].head_seq === null ? GENESIS_HEAD : { seq: Number(rows[0].head_seq), hash: rows[0].head_hash! };
+    const sealed = sealEvents(head, rows.map(toContent));
     const ids = rows.map((r) => r.id);
+    // The journal's delete guard (an AFTER STATEMENT trigger) sees the rows this same statement inserted.
     await em.query(
-      `INSERT INTO audit_event (seq, prev_hash, hash, pending_id, ${CONTENT_COLUMNS.join(", ")})
-       SELECT s.seq, decode(s.prev_hash, 'hex'), decode(s.hash, 'hex'), p.id, ${COPY_COLUMNS}
-       FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS s(pending_id, seq, prev_hash, hash)
-       JOIN audit_pending p ON p.id = s.pending_id
-       ORDER BY s.seq`,
+      `WITH moved AS (
+         INSERT INTO audit_event (seq, prev_hash, hash, pending_id, ${CONTENT_COLUMNS.join(", ")})
+         SELECT s.seq, decode(s.prev_hash, 'hex'), decode(s.hash, 'hex'), p.id, ${COPY_COLUMNS}
+         FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS s(pending_id, seq, prev_hash, hash)
+         JOIN audit_pending p ON p.id = s.pending_id
+         ORDER BY s.seq
+         RETURNING pending_id)
+       DELETE FROM audit_pending WHERE id IN (SELECT pending_id FROM moved)`,
       [ids, sealed.map((e) => e.seq), sealed.map((e) => e.prevHash), sealed.map((e) => e.hash)],
     );
-    await em.query(`DELETE FROM audit_pending WHERE id = ANY($1::bigint[])`, [ids]);
     return sealed.map((e, i) => ({ pendingId: Number(ids[i]), seq: e.seq, hash: e.hash }));
   }
 

@@ -61,6 +61,8 @@ export async function createServices(deps: {
   workingHours?: WorkingHours;
   /** Clock sweep period in ms (0: no timer) and where notifications go (a log notifier by default). */
   clockSweep?: { intervalMs: number; notifier?: Notifier };
+  /** The sequencer's own small pool, so seal rounds never queue behind requests (default: `ds`). */
+  sealDs?: DataSource;
   /** Batch size and seal timeout of the audit sequencer (docs/audit-sequencer.md). */
   sequencer?: Omit<SequencerOptions, "onError">;
   /** Benchmarks only (bench/audit-read.ts): replaces the journal + sequencer as the store's audit sink. */
@@ -68,7 +70,7 @@ export async function createServices(deps: {
 }): Promise<Services> {
   const { ds, keys, clock, logger } = deps;
   const passwordParams = deps.passwordParams ?? DEFAULT_PASSWORD_PARAMS;
-  const sequencer = new AuditSequencer(ds, {
+  const sequencer = new AuditSequencer(deps.sealDs ?? ds, {
     ...deps.sequencer,
     onError: (error) => logger.error({ err: describe(error) }, "audit seal failed: events stay in the journal and are retried"),
   });
