@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// Command line: serve, migrate, seed, verify, user add, keys rotate-signing. Exit codes: 0 done, 1 failed check, 2 bad usage.
+// Command line: serve, migrate, seed, verify, user add, keys rotate-signing / rotate-checkpoint. Exit codes: 0 done, 1 failed check, 2 bad usage.
 import "reflect-metadata";
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig, type Config } from "./config";
-import { checkpointCommand, checkpointPublicCommand, verifyCommand } from "./audit/checkpoint-commands";
+import { checkpointCommand, checkpointPublicCommand, rotateCheckpointCommand, verifyCommand } from "./audit/checkpoint-commands";
 import { auditExportCommand } from "./audit/export-command";
 import { BUSINESS_LINES, STAFF_ROLES } from "./domain/enums";
 import { SERVICE_SCOPES } from "./policies";
@@ -25,8 +25,10 @@ Commands:
   serve                         run the GraphQL API (same as npm start)
   migrate                       apply pending database migrations
   seed                          seed the demo data set into an empty database
-  verify [--since-checkpoint]   verify the audit hash chain against the signed checkpoints; exit 1 naming
-                                the first bad seq (--since-checkpoint: only events after the last checkpoint)
+  verify [--since-checkpoint] [--key FILE]
+                                verify the audit hash chain against the signed checkpoints; exit 1 naming
+                                the first bad seq (--since-checkpoint: only events after the last checkpoint;
+                                --key: trust only the checkpoint keys in FILE, a saved JWK Set or JWK)
   checkpoint                    seal a signed checkpoint of the audit chain head now (if anything is new)
   audit export --format csv|jsonl [--from ISO] [--to ISO] [--actor ID] [--action A] [--resource-type T] [--resource-id R]
                                 stream the filtered audit trail to stdout in keyset batches (audited)
@@ -39,7 +41,9 @@ Commands:
                                 lifetime more (writes CUSTOS_KEYS_FILE, never creates it)
   keys rotate [--batch-size N]  new master key version; re-wraps every customer's data key in batches while
                                 the API serves (re-run to resume an interrupted rotation)
-  keys checkpoint-public        print the public JWK Set that verifies audit checkpoints
+  keys checkpoint-public        print the public JWK Set that verifies audit checkpoints (current and retired)
+  keys rotate-checkpoint        make a new checkpoint signing key current; the old one keeps only its public
+                                half and verifies checkpoints issued before its retirement (writes CUSTOS_KEYS_FILE)
   keys retire --version N       remove master key version N; refused while any data key uses it
   keys rotate-blind-index [--batch-size N]
                                 new blind-index key version; rebuilds every customer's indexes in batches
@@ -264,9 +268,13 @@ export async function runCli(argv: string[]): Promise<number> {
       return withCore(config, checkpointCommand);
     case "keys":
       if (rest[0] === "checkpoint-public" && rest.length === 1) return checkpointPublicCommand(config);
+      if (rest[0] === "rotate-checkpoint" && rest.length === 1) {
+        if (config.keysJson) throw new UsageError("the checkpoint key comes from CUSTOS_KEYS_JSON: rotate it in the secret store that provides it, then restart");
+        return withCore(config, (core) => rotateCheckpointCommand(core, cliActor("keys.rotate-checkpoint")));
+      }
       if (rest[0] === "rotate" || rest[0] === "retire") return masterKeys(config, rest[0], rest.slice(1));
       if (rest[0] === "rotate-blind-index" || rest[0] === "retire-blind-index") return blindIndexKeys(config, rest[0], rest.slice(1));
-      if (rest[0] !== "rotate-signing" || rest.length !== 1) throw new UsageError("unknown keys command (try: keys rotate-signing, keys rotate, keys retire, keys rotate-blind-index, keys retire-blind-index)");
+      if (rest[0] !== "rotate-signing" || rest.length !== 1) throw new UsageError("unknown keys command (try: keys rotate-signing, keys rotate-checkpoint, keys rotate, keys retire, keys rotate-blind-index, keys retire-blind-index)");
       return withCore(config, async (core) => {
         const rotation = await rotateSigningKeys(
           { store: core.services.store, clock: core.clock, keysFile: config.keysFile, graceSeconds: config.accessTokenTtlSeconds },

@@ -8,6 +8,7 @@ export const ERROR_CODES = [
   "NOT_FOUND",
   "CONFLICT",
   "AUDIT_UNAVAILABLE",
+  "SERVICE_UNAVAILABLE",
   "INTERNAL",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -19,6 +20,7 @@ const GENERIC_MESSAGES: Record<ErrorCode, string> = {
   NOT_FOUND: "Not found",
   CONFLICT: "Conflict",
   AUDIT_UNAVAILABLE: "The audit log is unavailable; the operation was not performed",
+  SERVICE_UNAVAILABLE: "The service is temporarily unavailable; retry later",
   INTERNAL: "Internal error",
 };
 
@@ -41,6 +43,35 @@ export const badInput = (message: string, field?: string) =>
   new CustosError("BAD_USER_INPUT", message, field ? { field } : {});
 export const conflict = (message: string) => new CustosError("CONFLICT", message);
 export const auditUnavailable = () => new CustosError("AUDIT_UNAVAILABLE");
+export const serviceUnavailable = () => new CustosError("SERVICE_UNAVAILABLE");
+
+// SQLSTATEs of a database that cannot be reached or is going away: class 08 (connection exception),
+// 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now, 53300 too_many_connections.
+const UNAVAILABLE_SQLSTATE = /^(08[0-9A-Z]{3}|57P0[123]|53300)$/;
+const UNAVAILABLE_ERRNO = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EPIPE", "EAI_AGAIN"]);
+// node-postgres reports a dropped socket and a pool connect timeout without a code.
+const UNAVAILABLE_MESSAGE = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error and is not queryable)/;
+
+/**
+ * Whether `error` (or an error it wraps: TypeORM's driverError, a cause, Apollo's originalError, an
+ * AggregateError's members) says the database could not be reached: "retry later", not a bug.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [error];
+  while (queue.length && seen.size < 20) {
+    const e = queue.shift();
+    if (!e || typeof e !== "object" || seen.has(e)) continue;
+    seen.add(e);
+    if (e instanceof CustosError) continue; // already coded: its code stands
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if (typeof code === "string" && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_ERRNO.has(code))) return true;
+    if (typeof message === "string" && UNAVAILABLE_MESSAGE.test(message)) return true;
+    const inner = e as { driverError?: unknown; cause?: unknown; originalError?: unknown; errors?: unknown };
+    queue.push(inner.driverError, inner.cause, inner.originalError, ...(Array.isArray(inner.errors) ? inner.errors : []));
+  }
+  return false;
+}
 
 function findCustosError(error: unknown): CustosError | null {
   let current: unknown = error;
@@ -88,13 +119,16 @@ export function scrubGraphQLMessage(message: string): string {
 }
 
 export type InternalErrorSink = (error: unknown, formatted: GraphQLFormattedError) => void;
+/** Told about every database-unreachable error that became SERVICE_UNAVAILABLE (for logs and alerts). */
+export type UnavailableErrorSink = (error: unknown) => void;
 
 /**
  * Apollo's formatError: known errors keep their code and message; argument validation keeps its
- * message (it names the argument, never its value); everything else becomes INTERNAL with a generic
+ * message (it names the argument, never its value); an unreachable database is SERVICE_UNAVAILABLE
+ * (generic message); everything else becomes INTERNAL with a generic
  * message after being handed to the sink for logging. It never throws.
  */
-export function createFormatError(onInternal: InternalErrorSink) {
+export function createFormatError(onInternal: InternalErrorSink, onUnavailable: UnavailableErrorSink = () => undefined) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     try {
       const known = findCustosError(error);
@@ -117,6 +151,11 @@ export function createFormatError(onInternal: InternalErrorSink) {
       // Type coercion failures of variables/arguments (e.g. a bad enum) are GraphQLErrors without an original error.
       if (error instanceof GraphQLError && !error.originalError && !path) {
         return { message: scrubGraphQLMessage(formatted.message), locations: formatted.locations, extensions: { code: "BAD_USER_INPUT" } };
+      }
+      // A database that is down is "retry later", not a bug; the driver's message (host, port) stays in the log.
+      if (isDatabaseUnavailable(error)) {
+        onUnavailable(error);
+        return { message: GENERIC_MESSAGES.SERVICE_UNAVAILABLE, path, extensions: { code: "SERVICE_UNAVAILABLE" } };
       }
       onInternal(error, formatted);
       return { message: GENERIC_MESSAGES.INTERNAL, path, extensions: { code: "INTERNAL" } };

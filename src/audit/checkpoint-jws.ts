@@ -29,6 +29,12 @@ export interface CheckpointVerificationKey {
   kid: string;
   publicKey: CryptoKey;
   publicJwk: JWK;
+  /**
+   * The key's validity (ISO 8601 UTC, from `keys rotate-checkpoint`): a checkpoint it signed must have been
+   * issued within [activatedAt, retiredAt]. A leaked retired key therefore cannot sign a newer checkpoint.
+   */
+  activatedAt?: string;
+  retiredAt?: string;
 }
 
 export interface CheckpointSigningKey extends CheckpointVerificationKey {
@@ -36,7 +42,16 @@ export interface CheckpointSigningKey extends CheckpointVerificationKey {
 }
 
 /** Why a JWS is not a valid checkpoint; callers switch on the reason, never on the message. */
-export type CheckpointErrorReason = "malformed" | "bad_header" | "unknown_kid" | "bad_signature" | "bad_payload";
+export type CheckpointErrorReason =
+  | "malformed"
+  | "bad_header"
+  | "unknown_kid"
+  | "bad_signature"
+  | "bad_payload"
+  /** issuedAt after its key's retiredAt: signed with a retired key (a leaked old key?). */
+  | "key_retired"
+  /** issuedAt before its key's activatedAt. */
+  | "key_not_yet_active";
 
 export class CheckpointError extends Error {
   constructor(readonly reason: CheckpointErrorReason) {
@@ -50,24 +65,53 @@ export async function importCheckpointKey(material: CheckpointSigningMaterial): 
   const publicJwk: JWK = Object.freeze({ kty: "OKP", crv: "Ed25519", x: jwk.x });
   return Object.freeze({
     kid: material.kid,
+    ...(material.activatedAt !== undefined ? { activatedAt: material.activatedAt } : {}),
     publicJwk,
     publicKey: (await importJWK(publicJwk, ALG)) as CryptoKey,
     privateKey: (await importJWK({ ...jwk }, ALG, { extractable: false })) as CryptoKey,
   });
 }
 
-/** A verification key from a published JWK (what an outside auditor holds). */
-export async function importCheckpointPublicJwk(jwk: JWK & { kid?: string }): Promise<CheckpointVerificationKey> {
+/**
+ * A verification key from a published JWK (what an outside auditor holds), with its validity when the
+ * JWK carries `activatedAt` / `retiredAt` (members of our JWK Set, see checkpointJwks).
+ */
+export async function importCheckpointPublicJwk(jwk: JWK & { kid?: string; activatedAt?: unknown; retiredAt?: unknown }): Promise<CheckpointVerificationKey> {
   if (jwk.kty !== "OKP" || jwk.crv !== "Ed25519" || typeof jwk.x !== "string" || typeof jwk.kid !== "string") {
     throw new TypeError("checkpoint public key must be an Ed25519 OKP JWK with a kid");
   }
+  const instant = (v: unknown, what: string): string | undefined => {
+    if (v === undefined) return undefined;
+    if (typeof v !== "string" || !ISSUED_AT.test(v) || new Date(v).toISOString() !== v) throw new TypeError(`checkpoint public key ${what} must be an ISO 8601 UTC instant`);
+    return v;
+  };
+  const activatedAt = instant(jwk.activatedAt, "activatedAt");
+  const retiredAt = instant(jwk.retiredAt, "retiredAt");
   const publicJwk: JWK = Object.freeze({ kty: "OKP", crv: "Ed25519", x: jwk.x });
-  return Object.freeze({ kid: jwk.kid, publicJwk, publicKey: (await importJWK(publicJwk, ALG)) as CryptoKey });
+  return Object.freeze({
+    kid: jwk.kid,
+    ...(activatedAt !== undefined ? { activatedAt } : {}),
+    ...(retiredAt !== undefined ? { retiredAt } : {}),
+    publicJwk,
+    publicKey: (await importJWK(publicJwk, ALG)) as CryptoKey,
+  });
 }
 
-/** The JWK Set published at /.well-known/audit-checkpoint-keys.json and by `custos keys checkpoint-public`. */
+/**
+ * The JWK Set published at /.well-known/audit-checkpoint-keys.json and by `custos keys checkpoint-public`:
+ * the current key and every retired one, each with its validity (`activatedAt`, `retiredAt`) when known.
+ */
 export function checkpointJwks(keys: readonly CheckpointVerificationKey[]): { keys: JWK[] } {
-  return { keys: keys.map((k) => ({ ...k.publicJwk, kid: k.kid, alg: ALG, use: "sig" })) };
+  return {
+    keys: keys.map((k) => ({
+      ...k.publicJwk,
+      kid: k.kid,
+      alg: ALG,
+      use: "sig",
+      ...(k.activatedAt !== undefined ? { activatedAt: k.activatedAt } : {}),
+      ...(k.retiredAt !== undefined ? { retiredAt: k.retiredAt } : {}),
+    })),
+  };
 }
 
 export async function signCheckpoint(key: CheckpointSigningKey, head: ChainHead, issuedAt: Date): Promise<SignedCheckpoint> {
@@ -120,5 +164,9 @@ export async function verifyCheckpoint(jws: string, keys: readonly CheckpointVer
   if (!ok) throw new CheckpointError("bad_payload");
   const payload = raw as unknown as CheckpointPayload;
   if (canonicalJson(payload) !== text) throw new CheckpointError("bad_payload");
+  // After the signature: only a statement the key really made is judged against the key's validity.
+  const issued = Date.parse(payload.issuedAt);
+  if (key.retiredAt !== undefined && issued > Date.parse(key.retiredAt)) throw new CheckpointError("key_retired");
+  if (key.activatedAt !== undefined && issued < Date.parse(key.activatedAt)) throw new CheckpointError("key_not_yet_active");
   return { v: 1, seq: payload.seq, headHash: payload.headHash, issuedAt: payload.issuedAt, kid: payload.kid, jws };
 }

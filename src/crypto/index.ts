@@ -12,6 +12,7 @@ export {
   type SigningKeyEntry,
   type TokenSigningMaterial,
 } from "./key-material";
+export { rotateCheckpointKeyFile, rotateCheckpointMaterial, type CheckpointRotation } from "./rotate-checkpoint";
 export { RETIRED_KEY_EXTRA_KEEP_MS, rotateSigningKeyFile, rotateSigningMaterial, type SigningRotation } from "./rotate-signing";
 export { decryptField, encryptField, generateDataKey, unwrapDataKey, wrapDataKey } from "./envelope";
 export {

@@ -56,6 +56,27 @@ export interface KeyMaterial {
 export interface CheckpointSigningMaterial {
   kid: string;
   privateJwk: Ed25519PrivateJwk;
+  /** When it became current (`keys rotate-checkpoint`); absent for the first key. */
+  activatedAt?: string;
+  /**
+   * Earlier checkpoint keys, PUBLIC halves only: old checkpoints stay verifiable forever, and a copy of
+   * this file cannot sign a checkpoint under a retired kid. A checkpoint of a retired kid must have
+   * been issued within [activatedAt, retiredAt].
+   */
+  retired?: RetiredCheckpointKey[];
+}
+
+export interface Ed25519PublicJwk {
+  kty: "OKP";
+  crv: "Ed25519";
+  x: string;
+}
+
+export interface RetiredCheckpointKey {
+  kid: string;
+  publicJwk: Ed25519PublicJwk;
+  activatedAt?: string;
+  retiredAt: string;
 }
 
 const KEY_BYTES = 32;
@@ -186,16 +207,42 @@ function parseTokenSigning(value: unknown): TokenSigningMaterial {
   return { current: value.current, keys };
 }
 
+function parseRetiredCheckpointKey(entry: unknown, i: number): RetiredCheckpointKey {
+  const what = `checkpointSigning.retired[${i}]`;
+  if (!isRecord(entry) || typeof entry.kid !== "string" || !KID_PATTERN.test(entry.kid)) throw bad(`${what}.kid must be 1-128 base64url characters`);
+  const jwk = entry.publicJwk;
+  // A private half here is refused: retired checkpoint keys must not be able to sign again.
+  if (!isRecord(jwk) || jwk.kty !== "OKP" || jwk.crv !== "Ed25519" || jwk.d !== undefined) throw bad(`${what}.publicJwk must be a public Ed25519 OKP JWK`);
+  decodeKey32(jwk.x, `${what}.publicJwk.x`, "base64url");
+  const retiredAt = parseInstant(entry.retiredAt, `${what}.retiredAt`);
+  const parsed: RetiredCheckpointKey = { kid: entry.kid, publicJwk: { kty: "OKP", crv: "Ed25519", x: jwk.x as string }, retiredAt };
+  if (entry.activatedAt !== undefined) {
+    parsed.activatedAt = parseInstant(entry.activatedAt, `${what}.activatedAt`);
+    if (parsed.activatedAt > retiredAt) throw bad(`${what}.activatedAt is after its retiredAt`);
+  }
+  return parsed;
+}
+
 function parseCheckpointSigning(value: unknown, tokenSigning: TokenSigningMaterial): CheckpointSigningMaterial {
   if (!isRecord(value) || typeof value.kid !== "string" || !KID_PATTERN.test(value.kid)) {
     throw bad("checkpointSigning.kid must be 1-128 base64url characters");
   }
   const privateJwk = assertEd25519Jwk(value.privateJwk, "checkpointSigning.privateJwk");
+  const parsed: CheckpointSigningMaterial = { kid: value.kid, privateJwk };
+  if (value.activatedAt !== undefined) parsed.activatedAt = parseInstant(value.activatedAt, "checkpointSigning.activatedAt");
+  if (value.retired !== undefined) {
+    if (!Array.isArray(value.retired)) throw bad("checkpointSigning.retired must be an array");
+    parsed.retired = value.retired.map(parseRetiredCheckpointKey);
+  }
+  const all = [{ kid: parsed.kid, x: privateJwk.x }, ...(parsed.retired ?? []).map((r) => ({ kid: r.kid, x: r.publicJwk.x }))];
+  if (new Set(all.map((k) => k.kid)).size !== all.length || new Set(all.map((k) => k.x)).size !== all.length) {
+    throw bad("checkpointSigning keys must have distinct kids and keys");
+  }
   // One key, one purpose: a token key that also signed checkpoints would let either claim pass as the other.
-  if (tokenSigning.keys.some((k) => k.kid === value.kid || k.privateJwk.x === privateJwk.x)) {
+  if (all.some((c) => tokenSigning.keys.some((k) => k.kid === c.kid || k.privateJwk.x === c.x))) {
     throw bad("checkpointSigning must be a key of its own, not a token signing key");
   }
-  return { kid: value.kid, privateJwk };
+  return parsed;
 }
 
 /** Validates every part; the result holds only the known members, freshly copied. */

@@ -14,7 +14,7 @@ import type { DataSource } from "typeorm";
 import { sanitizeHeaderValue, type RequestContext, type RequestMeta } from "../context";
 import { parsePurpose } from "../domain/purpose";
 import { migrationsApplied } from "../db/data-source";
-import { createFormatError, CustosError } from "../errors";
+import { createFormatError, CustosError, isDatabaseUnavailable } from "../errors";
 import { documentLimitRules, limitRequestDocuments } from "./document-limits";
 import { oauthTokenRouter } from "./oauth-token";
 import { defineAbilityFor } from "../policies";
@@ -63,6 +63,15 @@ function requestPlugin(logger: Logger): ApolloServerPlugin<RequestContext> {
   };
 }
 
+/** The database cannot be reached (the session check needs it): 503, "retry later", no driver message. */
+function serviceUnavailableError(): GraphQLError {
+  const original = new CustosError("SERVICE_UNAVAILABLE");
+  return new GraphQLError(original.message, {
+    originalError: original,
+    extensions: { code: "SERVICE_UNAVAILABLE", http: { status: 503 } },
+  });
+}
+
 function unauthenticatedError(): GraphQLError {
   const original = new CustosError("UNAUTHENTICATED", "Invalid or expired token");
   return new GraphQLError(original.message, {
@@ -92,9 +101,12 @@ export async function startHttpServer(
     validationRules: documentLimitRules(),
     // Shutdown is ours (src/main.ts): drain HTTP, close the pool, stop the embedded database, exit 0.
     stopOnTerminationSignals: false,
-    formatError: createFormatError((error, formatted) => {
-      logger.error({ err: describe((error as { originalError?: unknown })?.originalError ?? error), path: formatted.path }, "internal error");
-    }),
+    formatError: createFormatError(
+      (error, formatted) => {
+        logger.error({ err: describe((error as { originalError?: unknown })?.originalError ?? error), path: formatted.path }, "internal error");
+      },
+      (error) => logger.warn({ err: describe((error as { originalError?: unknown })?.originalError ?? error) }, "database unreachable: answered SERVICE_UNAVAILABLE"),
+    ),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
@@ -160,6 +172,10 @@ export async function startHttpServer(
           return { actor: { principal, ability: defineAbilityFor(principal, { purpose: meta.purpose }), meta, sessionId }, meta };
         } catch (error) {
           if (error instanceof CustosError && error.code === "UNAUTHENTICATED") throw unauthenticatedError();
+          if (isDatabaseUnavailable(error)) {
+            logger.warn({ err: describe(error), requestId: meta.requestId }, "database unreachable during the session check");
+            throw serviceUnavailableError();
+          }
           throw error;
         }
       },
