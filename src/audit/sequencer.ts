@@ -5,6 +5,7 @@ import type { DataSource, EntityManager } from "typeorm";
 import { AUDIT_CHAIN_LOCK } from "./append";
 import { GENESIS_HEAD, sealEvents, type AuditEventContent } from "./core";
 import { CONTENT_COLUMNS } from "./journal";
+import { INSERT_NODES_SQL, TreeAppender } from "./merkle/node-store";
 
 /** Where an event landed on the chain: what a client can later ask an inclusion proof for. */
 export interface AuditReceipt {
@@ -61,6 +62,8 @@ export class AuditSequencer {
   readonly #sealTimeoutMs: number;
   readonly #sweepMs: number;
   readonly #onError: (error: unknown) => void;
+  /** Computes each seal's new Merkle nodes (docs/audit-merkle.md); remembers the frontier between seals. */
+  readonly #tree = new TreeAppender((error) => this.#onError(error));
   readonly #waiters = new Map<number, Waiter>();
   #loop: Promise<void> | null = null;
   #again = false;
@@ -194,6 +197,8 @@ export class AuditSequencer {
     const head = rows[0].head_seq === null ? GENESIS_HEAD : { seq: Number(rows[0].head_seq), hash: rows[0].head_hash! };
     const sealed = sealEvents(head, rows.map(toContent));
     const ids = rows.map((r) => r.id);
+    // The Merkle tree grows in the same statement: it always has exactly as many leaves as the chain.
+    const nodes = await this.#tree.nodesFor(em, head, sealed.map((e) => e.hash));
     // The journal's delete guard (an AFTER STATEMENT trigger) sees the rows this same statement inserted.
     await em.query(
       `WITH moved AS (
@@ -202,9 +207,10 @@ export class AuditSequencer {
          FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS s(pending_id, seq, prev_hash, hash)
          JOIN audit_pending p ON p.id = s.pending_id
          ORDER BY s.seq
-         RETURNING pending_id)
+         RETURNING pending_id),
+       tree AS (${INSERT_NODES_SQL("$5", "$6", "$7")})
        DELETE FROM audit_pending WHERE id IN (SELECT pending_id FROM moved)`,
-      [ids, sealed.map((e) => e.seq), sealed.map((e) => e.prevHash), sealed.map((e) => e.hash)],
+      [ids, sealed.map((e) => e.seq), sealed.map((e) => e.prevHash), sealed.map((e) => e.hash), nodes.levels, nodes.idxs, nodes.hashes],
     );
     return sealed.map((e, i) => ({ pendingId: Number(ids[i]), seq: e.seq, hash: e.hash }));
   }

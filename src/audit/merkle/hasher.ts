@@ -1,0 +1,56 @@
+// RFC 6962 §2.1 hashing: domain-separated leaf and node hashes over SHA-256, and what a leaf of the Custos
+// log is (the 32 raw bytes of the event's chain hash, docs/audit-merkle.md §1).
+import { createHash } from "node:crypto";
+
+/** Bytes of one SHA-256 output; every leaf hash, node hash and root has this length. */
+export const HASH_BYTES = 32;
+
+const LEAF_PREFIX = Buffer.from([0x00]);
+const NODE_PREFIX = Buffer.from([0x01]);
+
+/** MTH({}) = SHA-256 of the empty string: the root of a tree with no leaves. */
+export const EMPTY_ROOT: Buffer = createHash("sha256").digest();
+
+/** SHA-256(0x00 ‖ leaf): the leaf hash of any leaf data. */
+export function leafHash(leaf: Uint8Array): Buffer {
+  return createHash("sha256").update(LEAF_PREFIX).update(leaf).digest();
+}
+
+/** SHA-256(0x01 ‖ left ‖ right): the hash of an interior node from its children's hashes. */
+export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
+  assertHash(left, "left");
+  assertHash(right, "right");
+  return createHash("sha256").update(NODE_PREFIX).update(left).update(right).digest();
+}
+
+/**
+ * The leaf hash of audit event `seq` (leaf index seq − 1): SHA-256(0x00 ‖ the 32 raw bytes of the event's
+ * chain hash), given as bytes or as the 64 lower-case hex characters the log stores.
+ */
+export function eventLeafHash(chainHash: Uint8Array | string): Buffer {
+  const bytes = typeof chainHash === "string" ? hexToHash(chainHash, "chainHash") : chainHash;
+  assertHash(bytes, "chainHash");
+  return leafHash(bytes);
+}
+
+const HEX_HASH = /^[0-9a-f]{64}$/;
+
+/** Decodes 64 lower-case hex characters (the only spelling Custos writes) into 32 bytes. */
+export function hexToHash(hex: string, what = "hash"): Buffer {
+  if (typeof hex !== "string" || !HEX_HASH.test(hex)) throw new TypeError(`${what} must be 64 lower-case hex characters`);
+  return Buffer.from(hex, "hex");
+}
+
+export function hashToHex(hash: Uint8Array): string {
+  assertHash(hash, "hash");
+  return Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString("hex");
+}
+
+export function assertHash(value: unknown, what: string): asserts value is Uint8Array {
+  if (!(value instanceof Uint8Array) || value.byteLength !== HASH_BYTES) throw new TypeError(`${what} must be ${HASH_BYTES} bytes`);
+}
+
+/** Constant-time comparison is not needed (nothing here is secret); this is a plain byte comparison. */
+export function sameHash(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
+}
