@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { ConfigError, loadConfig, type Config } from "./config";
 import { checkpointCommand, checkpointPublicCommand, rotateCheckpointCommand, verifyCommand } from "./audit/checkpoint-commands";
 import { auditExportCommand } from "./audit/export-command";
+import { exportBundleCommand } from "./audit/export-bundle-command";
 import { BUSINESS_LINES, STAFF_ROLES } from "./domain/enums";
 import { SERVICE_SCOPES } from "./policies";
 import { CustosError } from "./errors";
@@ -32,6 +33,10 @@ Commands:
   checkpoint                    seal a signed checkpoint of the audit chain head now (if anything is new)
   audit export --format csv|jsonl [--from ISO] [--to ISO] [--actor ID] [--action A] [--resource-type T] [--resource-id R]
                                 stream the filtered audit trail to stdout in keyset batches (audited)
+  export --from ISO --to ISO [--customer ID] [--out FILE]
+                                signed audit bundle of a period (or one customer): events, checkpoints,
+                                inclusion and consistency proofs, signed manifest; check it offline with
+                                custos-verify BUNDLE --key KEYS (audited; progress on stderr)
   policies                      print the role × action × field policy matrix (markdown)
   service add --name N --scopes S1,S2
                                 register an internal app (client credentials); prints its secret once
@@ -264,6 +269,8 @@ export async function runCli(argv: string[]): Promise<number> {
     case "audit":
       if (rest[0] !== "export") throw new UsageError("unknown audit command (try: audit export)");
       return withCore(config, (core) => auditExportCommand(core, rest.slice(1), cliActor("audit.export")));
+    case "export":
+      return withCore(config, (core) => exportBundleCommand(core, rest, cliActor("export")));
     case "checkpoint":
       return withCore(config, checkpointCommand);
     case "keys":

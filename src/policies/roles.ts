@@ -87,6 +87,8 @@ export const ROLE_POLICIES: Record<Role, (kit: RuleKit) => void> = {
     pii("Customer", ALL_PII);
     can("read", "AuditEvent");
     can("export", "AuditEvent");
+    // Signed export bundles with proofs, for regulators (docs/audit-bundle-format.md).
+    can("export", "AuditBundle");
     can("read", "AuditReport");
     can("read", "StaffUser");
     can("read", "Training");
@@ -116,6 +118,7 @@ export const ROLE_POLICIES: Record<Role, (kit: RuleKit) => void> = {
   AUDITOR({ can }) {
     can("read", "AuditEvent");
     can("export", "AuditEvent");
+    can("export", "AuditBundle");
   },
   // An internal app: exactly what its scopes grant; PII only with a PII scope (and a stated purpose).
   SERVICE({ p, can, pii }) {

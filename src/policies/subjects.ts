@@ -5,13 +5,14 @@ import { CUSTOMER_PII_FIELDS } from "../domain/enums";
 /**
  * readMasked: the field may be shown only masked (see src/domain/masking.ts). erase: crypto-shred a
  * customer; hold: place and release legal holds; export: a data subject access export, or (on AuditEvent) a
- * bulk CSV/JSON-lines export of the trail. AuditReport: the security reports over the log (accessReport, …).
+ * bulk CSV/JSON-lines export of the trail; on AuditBundle, a signed export bundle with proofs
+ * (docs/audit-bundle-format.md). AuditReport: the security reports over the log (accessReport, …).
  * On a Case: assign (give it to someone, a team lead's call), escalate (and de-escalate), reopen (a
  * resolved or closed case, or open its follow-up), survey (record the satisfaction survey of a closed
  * case). Roster: the duty roster (who is on duty and gets new cases).
  */
 export type Action = "read" | "readMasked" | "create" | "update" | "manage" | "erase" | "hold" | "export" | "assign" | "escalate" | "reopen" | "survey";
-export type SubjectName = "Customer" | "Case" | "AuditEvent" | "AuditReport" | "StaffUser" | "Training" | "Roster" | "all";
+export type SubjectName = "Customer" | "Case" | "AuditEvent" | "AuditReport" | "AuditBundle" | "StaffUser" | "Training" | "Roster" | "all";
 
 export interface Principal {
   readonly id: string;
@@ -93,6 +94,7 @@ export const FIELDS_OF: Record<Exclude<SubjectName, "all">, readonly string[]> =
   Case: CASE_FIELDS,
   AuditEvent: [],
   AuditReport: [],
+  AuditBundle: [],
   StaffUser: [],
   Training: [],
   Roster: [],

@@ -4,6 +4,7 @@ import { buildSchema } from "type-graphql";
 import { AccountResolver } from "../resolvers/account.resolver";
 import { AuditResolver } from "../resolvers/audit.resolver";
 import { AuditReportResolver } from "../resolvers/audit-report.resolver";
+import { AuditBundleResolver } from "../resolvers/audit-bundle.resolver";
 import { AuthResolver } from "../resolvers/auth.resolver";
 import { CaseResolver } from "../resolvers/case.resolver";
 import { CaseHandlingResolver } from "../resolvers/case-handling.resolver";
@@ -23,11 +24,12 @@ export async function buildGraphQLSchema(services: Services): Promise<GraphQLSch
     [CaseHandlingResolver, new CaseHandlingResolver(services.caseHandling)],
     [AuditResolver, new AuditResolver(services.audit)],
     [AuditReportResolver, new AuditReportResolver(services.auditReports)],
+    [AuditBundleResolver, new AuditBundleResolver(services.auditBundles)],
     [TrainingResolver, new TrainingResolver(services.training)],
     [DataProtectionResolver, new DataProtectionResolver(services.dataProtection)],
   ]);
   return buildSchema({
-    resolvers: [AuthResolver, SessionResolver, AccountResolver, CustomerResolver, CaseResolver, CaseHandlingResolver, AuditResolver, AuditReportResolver, TrainingResolver, DataProtectionResolver],
+    resolvers: [AuthResolver, SessionResolver, AccountResolver, CustomerResolver, CaseResolver, CaseHandlingResolver, AuditResolver, AuditReportResolver, AuditBundleResolver, TrainingResolver, DataProtectionResolver],
     container: {
       get(someClass: Function) {
         const instance = instances.get(someClass);

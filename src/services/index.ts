@@ -10,6 +10,7 @@ import { CustomerCipher } from "../store/customer-cipher";
 import { AccountService } from "./account.service";
 import { AuditService } from "./audit.service";
 import { AuditReportService } from "./audit-report.service";
+import { AuditBundleService } from "./audit-bundle.service";
 import { CheckpointService, type CheckpointSetup } from "./checkpoint.service";
 import { AuthService, type TokenSettings } from "./auth.service";
 import { LoginThrottle } from "./login-throttle";
@@ -40,6 +41,8 @@ export interface Services {
   caseHandling: CaseHandlingService;
   audit: AuditService;
   auditReports: AuditReportService;
+  /** Signed export bundles (docs/audit-bundle-format.md): `custos export` and exportAuditBundle. */
+  auditBundles: AuditBundleService;
   checkpoints: CheckpointService;
   staff: StaffService;
   training: TrainingService;
@@ -137,6 +140,7 @@ export async function createServices(deps: {
     caseHandling: new CaseHandlingService(store, cipher),
     audit: new AuditService(store, checkpoints),
     auditReports: new AuditReportService(store, deps.workingHours ?? DEFAULT_WORKING_HOURS),
+    auditBundles: new AuditBundleService({ ds, store, checkpoints, keys: deps.checkpoints?.key ?? null, clock }),
     checkpoints,
     staff: new StaffService(store, passwordParams, clock),
     training: new TrainingService(store),

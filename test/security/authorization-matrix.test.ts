@@ -99,6 +99,12 @@ const OPERATIONS: Record<string, { run: (c: Caller) => Promise<GraphQLResponse>;
     run: (c) => server.gql(`{ auditTrailExport(format: CSV, limit: 5) { rowCount } }`, {}, { token: c.token }),
     expect: { AGENT: "FORBIDDEN", TEAM_LEAD: "FORBIDDEN", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "OK", ADMIN: "FORBIDDEN", AUDITOR: "OK", SERVICE: "FORBIDDEN" },
   },
+  // Signed bundles for regulators: compliance and auditors only (security keeps its CSV export and reports).
+  exportAuditBundle: {
+    run: (c) =>
+      server.gql(`mutation($id: ID) { exportAuditBundle(from: "2000-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z", customerId: $id) { eventCount } }`, { id: customerId }, { token: c.token }),
+    expect: { AGENT: "FORBIDDEN", TEAM_LEAD: "FORBIDDEN", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "FORBIDDEN", ADMIN: "FORBIDDEN", AUDITOR: "OK", SERVICE: "FORBIDDEN" },
+  },
   accessReport: {
     run: (c) => server.gql(`query($id: ID!) { accessReport(customerId: $id, from: "2000-01-01T00:00:00Z", to: "2000-06-01T00:00:00Z") { truncated } }`, { id: customerId }, { token: c.token }),
     expect: { AGENT: "FORBIDDEN", TEAM_LEAD: "FORBIDDEN", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "OK", ADMIN: "FORBIDDEN", AUDITOR: "FORBIDDEN", SERVICE: "FORBIDDEN" },
