@@ -10,13 +10,13 @@ import {
   selectBundleBatch,
   selectCheckpointBefore,
   selectCheckpointsFrom,
-  selectErasedSubjects,
   selectErasureSeqs,
   type BundleRange,
   type BundleScope,
   type CheckpointRow,
 } from "./bundle-store";
 import type { BundleWriter } from "./bundle-writer";
+import { selectErasedSubjects } from "../store/audit-bundle.store";
 import { REDACTED_ERASED, type BundleEventEntry, type BundleManifest } from "../verifier/bundle-format";
 
 /** The store and the signed checkpoints disagree, or the tree lacks nodes: nothing is exported. */
@@ -69,7 +69,7 @@ function subjectCandidates(e: SealedAuditEvent): string[] {
 
 /** The bundle entries of a batch: events about an erased subject keep only their position, hashes and erasure seq. */
 async function toEntries(ds: DataSource, events: SealedAuditEvent[]): Promise<BundleEventEntry[]> {
-  const erased = await selectErasedSubjects(ds, events.flatMap(subjectCandidates));
+  const erased = await selectErasedSubjects(ds.manager, events.flatMap(subjectCandidates));
   const erasureSeqs = await selectErasureSeqs(ds, [...new Set(erased.values())]);
   return events.map((e): BundleEventEntry => {
     const customer = subjectCandidates(e).map((v) => erased.get(v)).find((c) => c !== undefined);

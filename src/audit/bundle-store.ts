@@ -1,9 +1,10 @@
-// SQL of the export bundles (docs/audit-bundle-format.md): which events a bundle holds (a period's contiguous
-// seq range, or one customer's events), keyset batches of them, the erased subjects they refer to, and the
-// checkpoints that cover them.
+// SQL of the export bundles (docs/audit-bundle-format.md) on the audit tables: which events a bundle holds (a
+// period's contiguous seq range, or one customer's events), keyset batches of them, erasure seqs and the
+// checkpoints that cover them. Customer and case rows are read in src/store/audit-bundle.store.ts.
 import type { DataSource, EntityManager } from "typeorm";
 import { AUDIT_SELECT, rowToSealedEvent, type AuditEventRow } from "./append";
 import type { SealedAuditEvent } from "./core";
+import { selectCustomerCaseIds } from "../store/audit-bundle.store";
 
 type Db = DataSource | EntityManager;
 
@@ -43,7 +44,7 @@ const CUSTOMER_EVENTS = `occurred_at >= $1 AND occurred_at < $2 AND seq <= $3
 
 /** A customer bundle: the events whose resource is the customer or one of their cases (as accessReport finds them). */
 async function customerRange(db: Db, scope: BundleScope, upToSeq: number): Promise<BundleRange | null> {
-  const caseIds: string[] = (await db.query(`SELECT id::text AS id FROM support_case WHERE customer_id = $1 ORDER BY id`, [scope.customerId])).map((r: { id: string }) => r.id);
+  const caseIds = await selectCustomerCaseIds("manager" in db ? db.manager : db, scope.customerId!);
   const [row]: Array<{ first: string | null; last: string | null; n: string }> = await db.query(
     `SELECT min(seq)::text AS first, max(seq)::text AS last, count(*)::text AS n FROM audit_event WHERE ${CUSTOMER_EVENTS}`,
     [scope.from, scope.to, upToSeq, scope.customerId, caseIds],
@@ -70,36 +71,6 @@ export async function selectBundleBatch(db: Db, scope: BundleScope, range: Bundl
           afterSeq,
         ]);
   return rows.map(rowToSealedEvent);
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/**
- * Which of `candidates` (resource ids and detail values of a batch) name an erased subject: an erased
- * customer or one of their cases, by id or by reference. Maps each such value to the erased customer's id.
- */
-export async function selectErasedSubjects(db: Db, candidates: readonly string[]): Promise<Map<string, string>> {
-  const found = new Map<string, string>();
-  const values = [...new Set(candidates)];
-  if (values.length === 0) return found;
-  const uuids = values.filter((v) => UUID.test(v)).map((v) => v.toLowerCase());
-  const rows: Array<{ key: string; customer_id: string }> = await db.query(
-    `SELECT c.id::text AS key, c.id::text AS customer_id FROM customer c WHERE c.status = 'ERASED' AND c.id = ANY($1::uuid[])
-     UNION ALL
-     SELECT c.reference, c.id::text FROM customer c WHERE c.status = 'ERASED' AND c.reference = ANY($2::text[])
-     UNION ALL
-     SELECT s.id::text, c.id::text FROM support_case s JOIN customer c ON c.id = s.customer_id WHERE c.status = 'ERASED' AND s.id = ANY($1::uuid[])
-     UNION ALL
-     SELECT s.reference, c.id::text FROM support_case s JOIN customer c ON c.id = s.customer_id WHERE c.status = 'ERASED' AND s.reference = ANY($2::text[])`,
-    [uuids, values],
-  );
-  for (const r of rows) found.set(r.key, r.customer_id);
-  // Ids are compared as PostgreSQL prints them (lower case); keep the caller's spelling too.
-  for (const v of values) {
-    const hit = found.get(v.toLowerCase());
-    if (hit && !found.has(v)) found.set(v, hit);
-  }
-  return found;
 }
 
 /** The seq of each erased customer's `customer.erase` event (the first successful one). */
