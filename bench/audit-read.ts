@@ -23,7 +23,7 @@ const PAIRS = Number(process.env.BENCH_PAIRS ?? 4);
 const fmt = (n: number) => Math.round(n).toLocaleString("en");
 
 /** Benchmark only: the store's events go nowhere, so "off" costs exactly the audit work it skips. */
-const NO_AUDIT: AuditSink = { journal: async () => [], sealed: async () => [] };
+const NO_AUDIT: AuditSink = { journal: async () => [], sealed: async () => [], submit: async () => [] };
 
 const READ = `query ReadCase($id: ID!) { case(id: $id) { id reference status summary customer { id fullName nationalId phone email address } } }`;
 

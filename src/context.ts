@@ -8,6 +8,17 @@ export interface RequestMeta {
   readonly clientAddress: string | null;
   /** The stated purpose of the access (header x-custos-purpose), recorded with every event. */
   readonly purpose: string | null;
+  /**
+   * Filled by the audited store as this request's events are sealed, and sent back in the response's
+   * `extensions.auditReceipts` (docs/audit-merkle.md §5). Absent where nobody collects them (the CLI).
+   */
+  readonly auditReceipts?: AuditReceiptRef[];
+}
+
+/** Where one of the request's audit events landed: its seq and RFC 6962 leaf hash (lower-case hex). */
+export interface AuditReceiptRef {
+  seq: number;
+  leafHash: string;
 }
 
 /** An authenticated caller with its ability; built only from a verified token (or by the CLI). */

@@ -72,6 +72,25 @@ function serviceUnavailableError(): GraphQLError {
   });
 }
 
+/**
+ * Every response carries, in `extensions.auditReceipts`, where the request's audit events landed on the log
+ * ([{ seq, leafHash }], docs/audit-merkle.md §5): a client can later ask for their inclusion proofs.
+ */
+function auditReceiptsPlugin(): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response, contextValue }) {
+          const receipts = contextValue.meta.auditReceipts;
+          if (!receipts?.length || response.body.kind !== "single") return;
+          const result = response.body.singleResult;
+          result.extensions = { ...result.extensions, auditReceipts: [...receipts].sort((a, b) => a.seq - b.seq) };
+        },
+      };
+    },
+  };
+}
+
 function unauthenticatedError(): GraphQLError {
   const original = new CustosError("UNAUTHENTICATED", "Invalid or expired token");
   return new GraphQLError(original.message, {
@@ -112,6 +131,7 @@ export async function startHttpServer(
       ApolloServerPluginLandingPageDisabled(),
       ...(opts.production ? [ApolloServerPluginDisableSuggestions()] : []),
       requestPlugin(logger),
+      auditReceiptsPlugin(),
     ],
   });
   await apollo.start();
@@ -162,6 +182,7 @@ export async function startHttpServer(
           operation: null,
           clientAddress: req.ip ?? null,
           purpose: parsePurpose(req.header("x-custos-purpose")),
+          auditReceipts: [],
         };
         const header = req.header("authorization");
         if (!header) return { actor: null, meta };

@@ -3,11 +3,12 @@
 import type { DataSource, EntityManager } from "typeorm";
 import type { AuditDetailValue, AuditEventContent } from "../audit/core";
 import { journalAuditEvents } from "../audit/journal";
+import { eventLeafHash } from "../audit/merkle";
 import type { AuditReceipt, AuditSequencer } from "../audit/sequencer";
 import type { Clock } from "../clock";
 import type { RequestMeta } from "../context";
 import type { AuditOutcome } from "../domain/enums";
-import { auditUnavailable, CustosError } from "../errors";
+import { auditUnavailable, CustosError, isDatabaseUnavailable, serviceUnavailable } from "../errors";
 import type { AppAbility, Principal } from "../policies";
 
 /** Who the events are attributed to: a verified principal, or nobody yet (a login attempt). */
@@ -34,17 +35,20 @@ export interface WriteIntent {
 }
 
 /**
- * Where a unit of work's events go: journalled in its transaction, then awaited until sealed. Production
- * always uses `journalAndSeal`; only a benchmark measuring the cost of auditing passes another one.
+ * Where a unit of work's events go. A write's are journalled in its transaction, then awaited until
+ * sealed; a read's (and standalone events) are submitted straight to the sequencer after the read-only
+ * transaction ends and awaited until sealed. Production always uses `journalAndSeal`; only a benchmark
+ * measuring the cost of auditing passes another one.
  */
 export interface AuditSink {
   journal(em: EntityManager, events: readonly AuditEventContent[]): Promise<number[]>;
   sealed(ids: readonly number[]): Promise<AuditReceipt[]>;
+  submit(events: readonly AuditEventContent[]): Promise<AuditReceipt[]>;
 }
 
 /** The audit journal plus the sequencer's receipts (docs/audit-sequencer.md). */
 export function journalAndSeal(sequencer: AuditSequencer): AuditSink {
-  return { journal: journalAuditEvents, sealed: (ids) => sequencer.sealed(ids) };
+  return { journal: journalAuditEvents, sealed: (ids) => sequencer.sealed(ids), submit: (events) => sequencer.submit(events) };
 }
 
 export interface AuditFailureSink {
@@ -90,24 +94,32 @@ export class AuditedStore {
   ) {}
 
   /**
-   * Runs `work` in one transaction and journals its audit events in that same transaction before
-   * commit. Nothing `work` returns leaves this method unless that commit succeeded, so a read's
-   * events are durable before its data is handed out (fail-closed), and a write and its events
-   * commit or vanish together. It then waits until the sequencer has sealed them onto the chain:
-   * a read whose events are not sealed in time returns AUDIT_UNAVAILABLE instead of its data; a
-   * write, already committed with its journalled events, returns (they are sealed when the chain
-   * can take them, and /readyz reports the backlog).
+   * Runs `work` in one transaction; nothing it returns leaves this method unless its audit events are
+   * on the chain (fail-closed).
+   * - A write (`intent` given) journals its events in that same transaction, so the write and its events
+   *   commit or vanish together; then it waits for the sequencer to seal them. If they are not sealed in
+   *   time it still returns: it committed, and its events are sealed when the chain can take them
+   *   (/readyz reports the backlog).
+   * - A read (`intent` null) runs in a READ ONLY transaction (so it cannot write unaudited), then hands
+   *   its events to the sequencer, which seals them with the other requests' in one commit; its data is
+   *   returned only once that commit succeeded, AUDIT_UNAVAILABLE otherwise.
    */
   async run<T>(actor: AuditActor, intent: WriteIntent | null, work: (uow: UnitOfWork) => Promise<T>): Promise<T> {
     const attempts: AuditDraft[] = [];
     let auditFailed = false;
     let journalled: number[] = [];
+    let readEvents: AuditEventContent[] = [];
     let result: T;
     try {
       result = await this.ds.transaction("READ COMMITTED", async (em) => {
+        if (intent === null) await em.query(`SET TRANSACTION READ ONLY`);
         const uow = new UnitOfWork(em, actor, this.clock.now(), attempts);
         const value = await work(uow);
         const events = [...uow.pending, ...attempts].map((d) => this.toContent(actor, d));
+        if (intent === null) {
+          readEvents = events;
+          return value;
+        }
         try {
           journalled = await this.sink.journal(em, events);
         } catch (error) {
@@ -121,30 +133,39 @@ export class AuditedStore {
         this.onAuditFailure(error, { requestId: actor.meta.requestId, stage: "append" });
         throw auditUnavailable();
       }
+      // No database at all: nothing was read or written, and no attempt can be recorded either.
+      if (isDatabaseUnavailable(error)) throw serviceUnavailable();
       // The commit itself can fail after a successful append (e.g. the connection dropped): the
       // data was not handed out and nothing was written, but we cannot tell the audit store is
       // healthy, so the attempt below decides.
       await this.recordAfterRollback(actor, intent, attempts, error);
       throw error;
     }
+    if (intent === null) {
+      try {
+        keepReceipts(actor, await this.sink.submit(readEvents));
+      } catch (error) {
+        this.onAuditFailure(error, { requestId: actor.meta.requestId, stage: "seal" });
+        throw auditUnavailable();
+      }
+      return result;
+    }
     try {
-      await this.sink.sealed(journalled);
+      keepReceipts(actor, await this.sink.sealed(journalled));
     } catch (error) {
       this.onAuditFailure(error, { requestId: actor.meta.requestId, stage: "seal" });
-      if (intent === null) throw auditUnavailable();
     }
     return result;
   }
 
-  /** Appends events outside any business transaction (logins, denials that end a request). */
+  /** Records events outside any business transaction (logins, denials that end a request), sealed on return. */
   async recordStandalone(actor: AuditActor, drafts: readonly AuditDraft[]): Promise<AuditReceipt[]> {
     if (drafts.length === 0) return [];
     const now = this.clock.now();
     try {
-      const ids = await this.ds.transaction("READ COMMITTED", (em) =>
-        this.sink.journal(em, drafts.map((d) => this.toContent(actor, d, now))),
-      );
-      return await this.sink.sealed(ids);
+      const receipts = await this.sink.submit(drafts.map((d) => this.toContent(actor, d, now)));
+      keepReceipts(actor, receipts);
+      return receipts;
     } catch (error) {
       this.onAuditFailure(error, { requestId: actor.meta.requestId, stage: "standalone" });
       throw auditUnavailable();
@@ -184,4 +205,11 @@ export class AuditedStore {
       details: d.details ?? {},
     };
   }
+}
+
+/** Hands the request its events' receipts (seq and Merkle leaf hash) for the response's extensions. */
+function keepReceipts(actor: AuditActor, receipts: readonly AuditReceipt[]): void {
+  const into = actor.meta.auditReceipts;
+  if (!into) return;
+  for (const r of receipts) into.push({ seq: r.seq, leafHash: eventLeafHash(r.hash).toString("hex") });
 }

@@ -1,6 +1,7 @@
-// Fail-closed behind the journal: when the chain refuses to take sealed events, reads whose events cannot be
-// sealed in time return AUDIT_UNAVAILABLE and no data; writes, committed with their journalled events, stay
-// committed and are sealed once the chain recovers, with the chain verifying and no event lost or doubled.
+// Fail-closed behind the journal: when the chain refuses to take sealed events, reads (whose events go
+// straight to the sequencer) return AUDIT_UNAVAILABLE and no data; writes, committed with their journalled
+// events, stay committed and are sealed once the chain recovers, with the chain verifying and no event lost
+// or doubled.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestServer, type StaffLogin, type TestServer } from "../support/test-server";
 
@@ -26,7 +27,7 @@ beforeAll(async () => {
 afterAll(() => server?.stop());
 
 describe("while the chain refuses sealed events", () => {
-  it("a customer read returns no data and AUDIT_UNAVAILABLE once its seal times out", async () => {
+  it("a customer read returns no data and AUDIT_UNAVAILABLE when its seal fails", async () => {
     const r = await server.gql(`query($id: ID!) { customer(id: $id) { id fullName } }`, { id: customerId }, { token: agent.token });
     expect(r.data).toBeNull();
     expect(r.errors?.map((e) => e.extensions?.code)).toEqual(["AUDIT_UNAVAILABLE"]);
@@ -45,7 +46,10 @@ describe("while the chain refuses sealed events", () => {
   });
 
   it("readiness reports the unsealed backlog and says no once it is older than a read's seal timeout", async () => {
-    // The read of the first test was journalled and then waited out its 400 ms timeout, so the oldest entry is older.
+    // An entry journalled a second ago (database time), instead of waiting for one to age.
+    await server.sql(
+      `INSERT INTO audit_pending (occurred_at, action, resource_type, outcome, journalled_at) VALUES (now(), 'test.backlog', 'test', 'SUCCESS', now() - interval '1 second')`,
+    );
     const res = await fetch(server.url.replace(/\/graphql$/, "/readyz"));
     expect(res.status).toBe(503);
     const body = (await res.json()) as { status: string; auditJournal: { pending: number; oldestMs: number } };

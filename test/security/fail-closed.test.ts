@@ -44,13 +44,15 @@ async function countAll(tables: string[]): Promise<number[]> {
   return counts;
 }
 
-// The append a request makes is its journal insert (audit_pending), in its own transaction; an outage
-// of the sealing step behind it is test/security/fail-closed-sealer.test.ts.
+// The audit store is down: neither the journal (where writes put their events, in their transaction) nor
+// the chain (where reads' events are sealed directly) takes inserts. The chain alone refusing, with the
+// journal up, is test/security/fail-closed-sealer.test.ts.
 const installOutage = () =>
   server.sql(`
     CREATE FUNCTION fail_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit store down'; END $$;
-    CREATE TRIGGER audit_down BEFORE INSERT ON audit_pending FOR EACH ROW EXECUTE FUNCTION fail_audit();`);
-const endOutage = () => server.sql(`DROP TRIGGER audit_down ON audit_pending; DROP FUNCTION fail_audit();`);
+    CREATE TRIGGER audit_down BEFORE INSERT ON audit_pending FOR EACH ROW EXECUTE FUNCTION fail_audit();
+    CREATE TRIGGER audit_down BEFORE INSERT ON audit_event FOR EACH ROW EXECUTE FUNCTION fail_audit();`);
+const endOutage = () => server.sql(`DROP TRIGGER audit_down ON audit_pending; DROP TRIGGER audit_down ON audit_event; DROP FUNCTION fail_audit();`);
 
 beforeAll(async () => {
   server = await createTestServer();
