@@ -83,6 +83,9 @@ export const REASSIGNMENT_REASONS = ["WORKLOAD", "SKILL", "ABSENCE", "CONFLICT_O
 export const AWAITING_REASONS = ["DOCUMENTS_REQUESTED", "CUSTOMER_UNREACHABLE", "CONFIRMATION_PENDING", "OTHER"] as const;
 export const REOPEN_REASONS = ["CUSTOMER_DISAGREES", "NEW_INFORMATION", "REDRESS_NOT_RECEIVED", "RESOLUTION_FAILED", "OTHER"] as const;
 export type EscalationReason = (typeof ESCALATION_REASONS)[number];
+/** Escalations the system makes on its own (the clock scheduler at a breach); not offered to people. */
+export const SYSTEM_ESCALATION_REASONS = ["CLOCK_BREACH"] as const;
+export type SystemEscalationReason = (typeof SYSTEM_ESCALATION_REASONS)[number];
 export type ReassignmentReason = (typeof REASSIGNMENT_REASONS)[number];
 export type AwaitingReason = (typeof AWAITING_REASONS)[number];
 export type ReopenReason = (typeof REOPEN_REASONS)[number];

@@ -68,6 +68,10 @@ export const ROLE_POLICIES: Record<Role, (kit: RuleKit) => void> = {
     // Ownership and escalation of their line's cases are the lead's (reassign with a reason, escalate).
     can("assign", "Case", { businessLine: line });
     can("escalate", "Case", { businessLine: line });
+    // A regulatory deadline extension is the lead's decision (60 days also needs head office's approval).
+    can("extend", "Case", { businessLine: line });
+    // The supervision views (clock states, workload, cases due) cover the lead's line only.
+    can("supervise", "Case", { businessLine: line });
     can("reopen", "Case", { businessLine: line });
     can("survey", "Case", { businessLine: line });
     can("update", "Roster", { teamId: p.teamId });
@@ -83,6 +87,8 @@ export const ROLE_POLICIES: Record<Role, (kit: RuleKit) => void> = {
   COMPLIANCE_OFFICER({ can, pii }) {
     can("read", "Case", [...CASE_PUBLIC_FIELDS]);
     pii("Case", CASE_PII_FIELDS);
+    // Oversight of every line's deadlines and workload (read only).
+    can("supervise", "Case");
     can("read", "Customer", CUSTOMER_VIEW);
     pii("Customer", ALL_PII);
     can("read", "AuditEvent");

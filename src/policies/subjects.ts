@@ -9,9 +9,11 @@ import { CUSTOMER_PII_FIELDS } from "../domain/enums";
  * (docs/audit-bundle-format.md). AuditReport: the security reports over the log (accessReport, …).
  * On a Case: assign (give it to someone, a team lead's call), escalate (and de-escalate), reopen (a
  * resolved or closed case, or open its follow-up), survey (record the satisfaction survey of a closed
- * case). Roster: the duty roster (who is on duty and gets new cases).
+ * case), extend (a regulatory deadline to 30 or 60 days), supervise (the team-lead views: open cases by
+ * clock state, workload per agent, cases due soon; row conditions scope them by line). Roster: the duty
+ * roster (who is on duty and gets new cases).
  */
-export type Action = "read" | "readMasked" | "create" | "update" | "manage" | "erase" | "hold" | "export" | "assign" | "escalate" | "reopen" | "survey";
+export type Action = "read" | "readMasked" | "create" | "update" | "manage" | "erase" | "hold" | "export" | "assign" | "escalate" | "reopen" | "survey" | "extend" | "supervise";
 export type SubjectName = "Customer" | "Case" | "AuditEvent" | "AuditReport" | "AuditBundle" | "StaffUser" | "Training" | "Roster" | "all";
 
 export interface Principal {

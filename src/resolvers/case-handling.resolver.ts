@@ -13,6 +13,7 @@ import {
   EscalationReasonEnum,
   ReassignmentReasonEnum,
   ReopenReasonEnum,
+  RegulatoryExtensionInput,
   RootCause,
 } from "../schema/case-handling.type";
 import type { CaseHandlingService } from "../services/case-handling.service";
@@ -71,6 +72,13 @@ export class CaseHandlingResolver {
     @Ctx() ctx: RequestContext,
   ) {
     return toCase(await this.handling.reassign(actorOf(ctx), caseId, assigneeId, reason));
+  }
+
+  @Mutation(() => Case, {
+    description: "Team leads: extend a complaint's regulatory decision deadline to 30 days (reason) or 60 days (reason and head-office approval), once the customer is informed",
+  })
+  async extendRegulatoryDeadline(@Arg("caseId", () => ID) caseId: string, @Arg("input", () => RegulatoryExtensionInput) input: RegulatoryExtensionInput, @Ctx() ctx: RequestContext) {
+    return toCase(await this.handling.extendRegulatoryDeadline(actorOf(ctx), caseId, input));
   }
 
   @Mutation(() => Case, { description: "Outcome, root cause, redress, acceptance, final response of a RESOLVED case" })

@@ -3,7 +3,9 @@ import type { GraphQLResolveInfo } from "graphql";
 import { Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { RequestContext } from "../context";
 import { CUSTOMER_PII_FIELDS } from "../domain/enums";
-import { Case, CaseConnection, CaseFilter, CaseNote, OpenCaseInput } from "../schema/case.type";
+import { Case, CaseClock, CaseConnection, CaseFilter, CaseNote, OpenCaseInput } from "../schema/case.type";
+import type { ClockState } from "../domain/service-clocks";
+import type { CaseClockService } from "../services/case-clock.service";
 import { CaseResolutionInput } from "../schema/case-handling.type";
 import { toConnection } from "../schema/connection";
 import { Customer } from "../schema/customer.type";
@@ -15,8 +17,28 @@ import { actorOf, pick, selectedFields } from "./support";
 
 const CASE_TEXT = ["summary", "notes", "resolution", "survey"] as const;
 
-export function toCase(v: CaseView): Case {
-  return { ...v, summary: v.summary ?? null, notes: v.notes ?? null, resolution: v.resolution ?? null, survey: v.survey ?? null };
+/** A case view out; clocks loaded with it (`clocks`) are kept so the clocks field needs no second read. */
+export function toCase(v: CaseView & { clocks?: readonly ClockState[] }): Case {
+  const { clocks, ...rest } = v;
+  return { ...rest, summary: v.summary ?? null, notes: v.notes ?? null, resolution: v.resolution ?? null, survey: v.survey ?? null, preloadedClocks: clocks?.map(toCaseClock) };
+}
+
+export function toCaseClock(s: ClockState): CaseClock {
+  return {
+    kind: s.clockKind,
+    state: s.state,
+    basis: s.basis,
+    startedAt: s.startedAt,
+    dueAt: s.breachAt,
+    warnAt: s.warnAt,
+    durationMs: s.durationMs,
+    elapsedMs: s.elapsedMs,
+    pausedMs: s.pausedMs,
+    pausedSince: s.pausedSince,
+    pauseReason: s.pauseReason,
+    stoppedAt: s.stoppedAt,
+    extensions: s.extensions.length,
+  };
 }
 
 @Resolver(() => Case)
@@ -24,6 +46,7 @@ export class CaseResolver {
   constructor(
     private readonly caseService: CaseService,
     private readonly customerService: CustomerService,
+    private readonly clockService: CaseClockService,
   ) {}
 
   @Query(() => Case)
@@ -61,6 +84,12 @@ export class CaseResolver {
     @Arg("details", () => CaseResolutionInput, { nullable: true }) details?: CaseResolutionInput,
   ) {
     return toCase(await this.caseService.resolve(actorOf(ctx), caseId, resolution, details ?? {}));
+  }
+
+  @FieldResolver(() => [CaseClock], { description: "The case's service clocks now, recomputed from its clock events (a read of the case, audited)" })
+  async clocks(@Root() c: Case, @Ctx() ctx: RequestContext): Promise<CaseClock[]> {
+    if (c.preloadedClocks) return c.preloadedClocks;
+    return (await this.clockService.states(actorOf(ctx), c.id)).map(toCaseClock);
   }
 
   @FieldResolver(() => Customer, { nullable: true, description: "Null with an error when the caller may not read this customer" })

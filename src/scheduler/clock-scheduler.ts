@@ -16,7 +16,7 @@ import type { Clock } from "../clock";
 import { drainOutbox } from "../notify/outbox";
 import type { Notifier } from "../notify/notifier";
 import type { AuditActor, AuditedStore } from "../store/audited-store";
-import { claimDueClockJob, runClockJob, type ClockJobOutcome } from "../store/case-clock-jobs.store";
+import { claimDueClockJob, retryClockJobLater, runClockJob, type ClockJobOutcome } from "../store/case-clock-jobs.store";
 
 export interface SweepResult {
   readonly outcomes: Readonly<Partial<Record<ClockJobOutcome, number>>>;
@@ -55,7 +55,8 @@ export class ClockScheduler {
       const actor = this.actor();
       let jobId: string | null = null;
       try {
-        const outcome = await this.deps.store.run(actor, null, async (uow) => {
+        // A write unit of work (it claims, escalates and notifies), named so that a failure is audited too.
+        const outcome = await this.deps.store.run(actor, { action: "case.clock.sweep", resourceType: "clock_job" }, async (uow) => {
           const job = await claimDueClockJob(uow, now);
           if (!job) return null;
           jobId = job.id;
@@ -67,7 +68,7 @@ export class ClockScheduler {
         failed++;
         this.deps.logger.error({ err: { name: (error as Error)?.name, code: (error as { code?: string })?.code }, jobId, requestId: actor.meta.requestId }, "clock job failed; retried later");
         if (jobId === null) break; // the claim itself failed: the database is not answering
-        await this.deps.ds.query(`UPDATE clock_job SET attempts = attempts + 1, run_at = $2 WHERE id = $1 AND status = 'PENDING'`, [jobId, new Date(now.getTime() + RETRY_DELAY_MS)]);
+        await retryClockJobLater(this.deps.ds.manager, jobId, new Date(now.getTime() + RETRY_DELAY_MS));
       }
     }
     let delivered = 0;

@@ -8,6 +8,8 @@ import { AuditBundleResolver } from "../resolvers/audit-bundle.resolver";
 import { AuthResolver } from "../resolvers/auth.resolver";
 import { CaseResolver } from "../resolvers/case.resolver";
 import { CaseHandlingResolver } from "../resolvers/case-handling.resolver";
+import { CaseLeadResolver } from "../resolvers/case-lead.resolver";
+import { Customer360Resolver } from "../resolvers/customer-360.resolver";
 import { CustomerResolver } from "../resolvers/customer.resolver";
 import { DataProtectionResolver } from "../resolvers/data-protection.resolver";
 import { SessionResolver } from "../resolvers/session.resolver";
@@ -20,8 +22,10 @@ export async function buildGraphQLSchema(services: Services): Promise<GraphQLSch
     [SessionResolver, new SessionResolver(services.sessions)],
     [AccountResolver, new AccountResolver(services.accounts)],
     [CustomerResolver, new CustomerResolver(services.customers, services.cases)],
-    [CaseResolver, new CaseResolver(services.cases, services.customers)],
+    [CaseResolver, new CaseResolver(services.cases, services.customers, services.caseClocks)],
     [CaseHandlingResolver, new CaseHandlingResolver(services.caseHandling)],
+    [CaseLeadResolver, new CaseLeadResolver(services.caseLead)],
+    [Customer360Resolver, new Customer360Resolver(services.customer360)],
     [AuditResolver, new AuditResolver(services.audit)],
     [AuditReportResolver, new AuditReportResolver(services.auditReports)],
     [AuditBundleResolver, new AuditBundleResolver(services.auditBundles)],
@@ -29,7 +33,7 @@ export async function buildGraphQLSchema(services: Services): Promise<GraphQLSch
     [DataProtectionResolver, new DataProtectionResolver(services.dataProtection)],
   ]);
   return buildSchema({
-    resolvers: [AuthResolver, SessionResolver, AccountResolver, CustomerResolver, CaseResolver, CaseHandlingResolver, AuditResolver, AuditReportResolver, AuditBundleResolver, TrainingResolver, DataProtectionResolver],
+    resolvers: [AuthResolver, SessionResolver, AccountResolver, CustomerResolver, CaseResolver, CaseHandlingResolver, CaseLeadResolver, Customer360Resolver, AuditResolver, AuditReportResolver, AuditBundleResolver, TrainingResolver, DataProtectionResolver],
     container: {
       get(someClass: Function) {
         const instance = instances.get(someClass);

@@ -89,6 +89,14 @@ export class CaseAttachmentInput {
   @Field({ description: "SHA-256 of the file, 64 hex digits" }) sha256: string;
 }
 
+@InputType({ description: "A regulatory decision deadline extension; reason and approver are reference codes (they go into the audit log)" })
+export class RegulatoryExtensionInput {
+  @Field(() => Int, { description: "30 (with a reason) or 60 (also with head office's approval)" }) toDays: number;
+  @Field({ description: "Reason code, e.g. THIRD_PARTY_EVIDENCE" }) reason: string;
+  @Field(() => String, { nullable: true, description: "Head office's approval reference; required for 60 days" }) approverRef?: string | null;
+  @Field({ description: "When the customer was informed of the extension (not in the future)" }) customerInformedAt: Date;
+}
+
 @InputType({ description: "Any subset; closing needs outcome and rootCauseCode, and for a complaint finalResponseSentAt" })
 export class CaseResolutionInput {
   @Field(() => ResolutionOutcomeEnum, { nullable: true }) outcome?: ResolutionOutcome | null;

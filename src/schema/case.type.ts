@@ -1,6 +1,7 @@
 // GraphQL shape of a case: narratives are nullable because a role may not see them.
-import { Field, ID, InputType, Int, ObjectType } from "type-graphql";
+import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
 import type { BusinessLine, CaseKind, CaseStatus, Channel, Complexity } from "../domain/enums";
+import { CLOCK_KINDS, CLOCK_STATES, TIME_BASES, type ClockKind, type ClockStateName, type TimeBasis } from "../domain/service-clocks";
 import { ConnectionType } from "./connection";
 import { BusinessLineEnum, CaseKindEnum, CaseStatusEnum, ChannelEnum, ComplexityEnum } from "./enums";
 
@@ -17,6 +18,31 @@ export class CaseSurvey {
   @Field(() => Int) score: number;
   @Field(() => String, { nullable: true }) comment: string | null;
   @Field() recordedAt: Date;
+}
+
+const enumOf = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
+export const ClockKindEnum = enumOf(CLOCK_KINDS);
+export const ClockStateEnum = enumOf(CLOCK_STATES);
+export const TimeBasisEnum = enumOf(TIME_BASES);
+registerEnumType(ClockKindEnum, { name: "ClockKind" });
+registerEnumType(ClockStateEnum, { name: "ClockState", description: "ON_TIME, WARNED (75 % used), BREACHED, PAUSED (waiting for the customer), MET" });
+registerEnumType(TimeBasisEnum, { name: "ClockTimeBasis" });
+
+@ObjectType({ description: "A service clock of a case, recomputed from its recorded clock events at the time of the request" })
+export class CaseClock {
+  @Field(() => ClockKindEnum) kind: ClockKind;
+  @Field(() => ClockStateEnum) state: ClockStateName;
+  @Field(() => TimeBasisEnum) basis: TimeBasis;
+  @Field() startedAt: Date;
+  @Field(() => Date, { nullable: true, description: "When it breaches (or breached); null while paused before it" }) dueAt: Date | null;
+  @Field(() => Date, { nullable: true, description: "75 % of the duration; null while paused before it" }) warnAt: Date | null;
+  @Field(() => Float, { description: "The current total duration (the policy's or the last extension's), ms" }) durationMs: number;
+  @Field(() => Float, { description: "Time counted so far in the clock's basis, ms" }) elapsedMs: number;
+  @Field(() => Float, { description: "Calendar time spent paused, ms" }) pausedMs: number;
+  @Field(() => Date, { nullable: true }) pausedSince: Date | null;
+  @Field(() => String, { nullable: true, description: "Reason code of the current pause" }) pauseReason: string | null;
+  @Field(() => Date, { nullable: true }) stoppedAt: Date | null;
+  @Field(() => Int, { description: "Extensions granted (regulatory decision clock)" }) extensions: number;
 }
 
 @ObjectType({ description: "A service request or complaint, with its clocks." })
@@ -54,6 +80,8 @@ export class Case {
   @Field(() => Boolean, { nullable: true }) customerAccepted: boolean | null;
   @Field(() => Date, { nullable: true }) finalResponseSentAt: Date | null;
   @Field(() => CaseSurvey, { nullable: true }) survey: CaseSurvey | null;
+  /** Set when the clocks were loaded with the case (customer360, team-lead views); else the field resolver loads them. */
+  preloadedClocks?: CaseClock[];
 }
 
 export const CaseConnection = ConnectionType(Case, "Case");

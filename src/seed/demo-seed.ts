@@ -10,6 +10,7 @@ import type { Services } from "../services";
 import { defineAbilityFor } from "../policies";
 import type { AuditActor } from "../store/audited-store";
 import { insertSeedData, type SeedCase, type SeedCustomer } from "../store/seed.store";
+import { startSeededCaseClocks } from "../store/case-clock-hooks";
 
 export const DEMO_PASSWORD = "custos-demo-password";
 
@@ -255,8 +256,15 @@ export async function seedDemo(
     });
   }
 
+  // Two open cases arrived recently, so the demo shows warned clocks next to the breached ones of older
+  // open cases (set after the generator ran, so every other value stays as the seed made it).
+  const recent = (complexity: "COMMON" | "COMPLEX") => cases.find((c) => c.status === "ASSIGNED" && c.complexity === complexity && c.receivedAt.getTime() < now.getTime() - 3 * DAY_MS);
+  for (const [c, hoursAgo] of [[recent("COMMON"), 20], [recent("COMPLEX"), 40]] as const) if (c) c.receivedAt = new Date(now.getTime() - hoursAgo * HOUR_MS);
+
   const actor = { principal: null, ability: null, meta: { requestId: `seed-${randomUUID()}`, operation: "seed", clientAddress: null, purpose: "demo-seed" } };
   await services.store.run(actor, { action: "seed", resourceType: "database" }, (uow) => insertSeedData(uow, services.cipher, customers, cases));
+  // Their clocks, through the workflow's clock hooks at the recorded instants (same audit path).
+  await services.store.run(actor, { action: "seed.clocks", resourceType: "database" }, (uow) => startSeededCaseClocks(uow));
   // The summary counts the generated cases; the case-handling walk-through adds three more on top.
   await demoCaseHandling(services, staffIds, specs, teams, opts.clock);
   return { staff: specs.length, customers: customers.length, cases: cases.length };

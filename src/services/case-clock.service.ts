@@ -48,7 +48,7 @@ export class CaseClockService {
 
   extendRegulatory(actor: AuditActor, caseId: string, input: ExtendRegulatoryInput): Promise<ClockState[]> {
     return this.store.run(actor, { action: "case.clock.extended", resourceType: "case", resourceId: caseId }, async (uow) => {
-      await authorizeClockCase(uow, caseId, "update", "case.clock.extended");
+      await authorizeClockCase(uow, caseId, "extend", "case.clock.extended");
       return extendRegulatoryClock(uow, caseId, input);
     });
   }

@@ -9,6 +9,9 @@ import { addAttachment, readTimeline, recordContact, type AttachmentInput, type 
 import { awaitCustomer, closeCase, deescalateCase, escalateCase, reopenCase, resumeWork, startWork } from "../store/case-transition.store";
 import type { CustomerCipher } from "../store/customer-cipher";
 import { checkAttachment, checkContact, checkResolutionDetails, checkSurvey } from "./case-input";
+import { extendCaseDeadline } from "../store/case-clock-hooks";
+import type { ExtendRegulatoryInput } from "../store/case-clock.store";
+import { badInput } from "../errors";
 
 export class CaseHandlingService {
   constructor(
@@ -53,6 +56,16 @@ export class CaseHandlingService {
     return this.write(actor, "case.reopen", caseId, async (uow) => {
       const result = await reopenCase(uow, this.cipher, caseId, reason);
       return result.reopened ? bare(result.reopened) : result.followUp;
+    });
+  }
+
+  /** Team leads: the regulatory decision deadline to 30 or 60 days; the case comes back with its clocks. */
+  extendRegulatoryDeadline(actor: AuditActor, caseId: string, input: { toDays: number; reason: string; approverRef?: string | null; customerInformedAt: Date }) {
+    if (input.toDays !== 30 && input.toDays !== 60) throw badInput("A regulatory deadline extends to 30 or 60 days", "toDays");
+    const clean: ExtendRegulatoryInput = { toDays: input.toDays, reason: input.reason.trim(), approverRef: input.approverRef?.trim() || null, customerInformedAt: input.customerInformedAt };
+    return this.write(actor, "case.clock.extended", caseId, async (uow) => {
+      const { row, clocks } = await extendCaseDeadline(uow, caseId, clean);
+      return { ...bare(row), clocks };
     });
   }
 

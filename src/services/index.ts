@@ -19,6 +19,8 @@ import { CaseClockService } from "./case-clock.service";
 import { ClockScheduler } from "../scheduler/clock-scheduler";
 import { LogNotifier, type Notifier } from "../notify/notifier";
 import { CaseHandlingService } from "./case-handling.service";
+import { CaseLeadService } from "./case-lead.service";
+import { Customer360Service } from "./customer-360.service";
 import { CustomerService } from "./customer.service";
 import { DataProtectionService } from "./data-protection.service";
 import { ServiceClientService } from "./service-client.service";
@@ -39,6 +41,9 @@ export interface Services {
   /** Clock warnings and escalations (src/scheduler); the composition root starts and stops its timer. */
   clockScheduler: ClockScheduler;
   caseHandling: CaseHandlingService;
+  /** Team-lead views: open cases by clock state, workload, cases due soon. */
+  caseLead: CaseLeadService;
+  customer360: Customer360Service;
   audit: AuditService;
   auditReports: AuditReportService;
   /** Signed export bundles (docs/audit-bundle-format.md): `custos export` and exportAuditBundle. */
@@ -138,6 +143,8 @@ export async function createServices(deps: {
     }),
     cases: new CaseService(store, cipher),
     caseHandling: new CaseHandlingService(store, cipher),
+    caseLead: new CaseLeadService(store),
+    customer360: new Customer360Service(store, cipher),
     audit: new AuditService(store, checkpoints),
     auditReports: new AuditReportService(store, deps.workingHours ?? DEFAULT_WORKING_HOURS),
     auditBundles: new AuditBundleService({ ds, store, checkpoints, keys: deps.checkpoints?.key ?? null, clock }),

@@ -15,25 +15,29 @@ export interface ClockCaseRow {
   complexity: string;
 }
 
-export async function loadClockCaseRow(uow: UnitOfWork, caseId: string): Promise<ClockCaseRow | null> {
+export async function loadClockCaseRow(uow: UnitOfWork, caseId: string, lock = false): Promise<ClockCaseRow | null> {
   if (!isUuid(caseId)) return null;
+  // Writers lock the case first, like every workflow command, so clock writes and transitions queue.
   const rows: ClockCaseRow[] = await uow.em.query(
     `SELECT id, business_line AS "businessLine", team_id AS "teamId", assignee_id AS "assigneeId", status, kind, complexity
-       FROM support_case WHERE id = $1`,
+       FROM support_case WHERE id = $1${lock ? " FOR UPDATE" : ""}`,
     [caseId],
   );
   return rows[0] ?? null;
 }
 
-/** Loads the case and checks `action` on it for the unit of work's principal. */
-export async function authorizeClockCase(uow: UnitOfWork, caseId: string, action: "read" | "update", auditAction: string): Promise<ClockCaseRow> {
+/**
+ * Loads the case and checks `action` on it for the unit of work's principal. extend: a deadline
+ * extension, the team lead's decision (CASL action "extend" on the row).
+ */
+export async function authorizeClockCase(uow: UnitOfWork, caseId: string, action: "read" | "update" | "extend", auditAction: string): Promise<ClockCaseRow> {
   const { ability } = requireActor(uow);
   const attempt = { action: auditAction, resourceType: "case", resourceId: isUuid(caseId) ? caseId : null };
   if (!ability.can(action, "Case")) {
     uow.recordAttempt({ ...attempt, outcome: "DENIED" });
     throw forbidden();
   }
-  const row = await loadClockCaseRow(uow, caseId);
+  const row = await loadClockCaseRow(uow, caseId, action !== "read");
   if (!row) {
     uow.recordAttempt({ ...attempt, outcome: "NOT_FOUND" });
     throw notFound("Case");

@@ -126,24 +126,25 @@ export function statesOf(events: readonly ClockEvent[], now: Date, calendars: Ca
 
 /**
  * Keeps the case's clock jobs in step with its clocks: a running clock has a WARN and a BREACH job at
- * its current instants (keyed by its current duration, so an extension gets jobs of its own); a paused
- * or stopped clock has none pending. Jobs already done stay done.
+ * its current instants (keyed by its run and current duration, so an extension or a restart gets jobs of
+ * its own); a paused or stopped clock has none pending. Jobs already done stay done.
  */
 export async function syncClockJobs(em: EntityManager, caseId: string, states: readonly ClockState[]): Promise<void> {
   for (const s of states) {
     const running = s.stoppedAt === null && s.pausedSince === null;
     await em.query(
-      `UPDATE clock_job SET status = 'CANCELLED', outcome = 'SUPERSEDED' WHERE case_id = $1 AND clock_kind = $2 AND status = 'PENDING' AND (deadline_ms <> $3 OR NOT $4)`,
-      [caseId, s.clockKind, s.durationMs, running],
+      `UPDATE clock_job SET status = 'CANCELLED', outcome = 'SUPERSEDED'
+        WHERE case_id = $1 AND clock_kind = $2 AND status = 'PENDING' AND (deadline_ms <> $3 OR run_started_at <> $5 OR NOT $4)`,
+      [caseId, s.clockKind, s.durationMs, running, s.startedAt],
     );
     if (!running) continue;
     for (const [action, runAt] of [["WARN", s.warnAt], ["BREACH", s.breachAt]] as const) {
       if (!runAt) continue;
       await em.query(
-        `INSERT INTO clock_job (case_id, clock_kind, action, deadline_ms, run_at) VALUES ($1, $2, $3, $4, $5)
+        `INSERT INTO clock_job (case_id, clock_kind, action, deadline_ms, run_started_at, run_at) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT ON CONSTRAINT clock_job_key DO UPDATE SET run_at = EXCLUDED.run_at, status = 'PENDING', outcome = NULL
            WHERE clock_job.status <> 'DONE'`,
-        [caseId, s.clockKind, action, s.durationMs, runAt],
+        [caseId, s.clockKind, action, s.durationMs, s.startedAt, runAt],
       );
     }
   }

@@ -18,12 +18,14 @@ import type { BusinessLine, CaseKind, Complexity } from "../domain/enums";
 import {
   ClockRuleError,
   computeClockState,
+  currentRun,
   INPUT_RULES,
   REASON_CODE,
   startEvents,
   type ClockEvent,
   type ClockKind,
   type ClockState,
+  type ClockTerms,
 } from "../domain/service-clocks";
 import { CustosError, badInput } from "../errors";
 import type { UnitOfWork } from "./audited-store";
@@ -57,21 +59,42 @@ function audit(uow: UnitOfWork, caseId: string, ev: ClockEvent, state: ClockStat
   uow.record({ action: `case.clock.${ev.type.toLowerCase()}`, resourceType: "case", resourceId: caseId, outcome: "SUCCESS", details });
 }
 
+/** What a proposal sees: every clock's current state, and each clock's current run (for its terms). */
+export interface ClockHistory {
+  readonly states: ClockState[];
+  readonly runs: ReadonlyMap<ClockKind, readonly ClockEvent[]>;
+}
+
+function runsOf(history: readonly ClockEvent[]): Map<ClockKind, readonly ClockEvent[]> {
+  const byKind = new Map<ClockKind, ClockEvent[]>();
+  for (const ev of history) byKind.set(ev.clockKind, [...(byKind.get(ev.clockKind) ?? []), ev]);
+  return new Map([...byKind].map(([k, evs]) => [k, currentRun(evs)]));
+}
+
+/** The terms a clock's current run started with. */
+export function termsOf(h: ClockHistory, clockKind: ClockKind): ClockTerms | null {
+  const first = h.runs.get(clockKind)?.[0];
+  return first?.type === "STARTED" ? first.terms : null;
+}
+
 /**
  * Appends `proposed` to the case's clock history after replaying each affected clock with it (the
  * engine refuses what the rules refuse), then audits every event and re-syncs the scheduler's jobs.
+ * A proposal of no events changes nothing (the workflow's hooks skip clocks with nothing to do).
  */
-async function appendEvents(uow: UnitOfWork, caseId: string, proposed: (states: ClockState[]) => ClockEvent[]): Promise<ClockState[]> {
+export async function applyClockEvents(uow: UnitOfWork, caseId: string, proposed: (h: ClockHistory) => ClockEvent[]): Promise<ClockState[]> {
   const calendars = await loadCalendars(uow.em);
   // Serialises clock writes per case (two pauses at once would both replay as valid otherwise).
   await uow.em.query(`SELECT pg_advisory_xact_lock(hashtextextended('case_clock:' || $1, 0))`, [caseId]);
   const history = (await loadClockEvents(uow.em, [caseId])).get(caseId) ?? [];
-  const events = proposed(statesOf(history, uow.now, calendars));
-  const all = [...history, ...events];
+  let events: ClockEvent[];
   let states: ClockState[];
   try {
+    events = proposed({ states: statesOf(history, uow.now, calendars), runs: runsOf(history) });
+    if (events.length === 0) return statesOf(history, uow.now, calendars);
+    const all = [...history, ...events];
     for (const ev of events) {
-      const s = computeClockState(all.filter((e) => e.clockKind === ev.clockKind), ev.at, calendars);
+      const s = computeClockState(currentRun(all.filter((e) => e.clockKind === ev.clockKind)), ev.at, calendars);
       audit(uow, caseId, ev, s);
     }
     states = statesOf(all, uow.now, calendars);
@@ -93,32 +116,52 @@ export async function startClocks(
   at: Date = uow.now,
 ): Promise<ClockState[]> {
   const policies = await loadClockPolicies(uow.em);
-  return appendEvents(uow, caseId, (current) => {
+  return applyClockEvents(uow, caseId, ({ states }) => {
     const events = startEvents(policies, { kind, complexity, businessLine }, at);
-    if (current.length > 0) throw new CustosError("CONFLICT", "the case's clocks are already started", { rule: "ALREADY_STARTED" });
+    if (states.length > 0) throw new CustosError("CONFLICT", "the case's clocks are already started", { rule: "ALREADY_STARTED" });
     return events;
   });
 }
 
+/**
+ * Starts a new run of each of `kinds` the case's policies give it and whose previous run has stopped
+ * (or never ran): a case reopened inside its window is the bank's to resolve again, on fresh terms.
+ */
+export async function restartClocks(
+  uow: UnitOfWork,
+  caseId: string,
+  kinds: readonly ClockKind[],
+  c: { kind: CaseKind; complexity: Complexity; businessLine: BusinessLine },
+  at: Date = uow.now,
+): Promise<ClockState[]> {
+  const policies = await loadClockPolicies(uow.em);
+  return applyClockEvents(uow, caseId, ({ states }) =>
+    startEvents(policies, c, at).filter((ev) => {
+      const previous = states.find((s) => s.clockKind === ev.clockKind);
+      return kinds.includes(ev.clockKind) && (!previous || previous.stoppedAt !== null);
+    }),
+  );
+}
+
 export async function pauseClocks(uow: UnitOfWork, caseId: string, reason: string, at: Date = uow.now): Promise<ClockState[]> {
   if (!REASON_CODE.test(reason)) throw badInput("The pause reason must be a reason code", "reason");
-  return appendEvents(uow, caseId, (current) => {
-    const running = current.filter((s) => s.stoppedAt === null && s.pausedSince === null);
+  return applyClockEvents(uow, caseId, (h) => {
+    const running = h.states.filter((s) => s.stoppedAt === null && s.pausedSince === null && termsOf(h, s.clockKind)?.pausable !== false);
     if (running.length === 0) throw new CustosError("CONFLICT", "no running clock to pause", { rule: "NOT_RUNNING" });
     return running.map((s) => ({ type: "PAUSED", clockKind: s.clockKind, at, reason }));
   });
 }
 
 export async function resumeClocks(uow: UnitOfWork, caseId: string, at: Date = uow.now): Promise<ClockState[]> {
-  return appendEvents(uow, caseId, (current) => {
-    const paused = current.filter((s) => s.pausedSince !== null);
+  return applyClockEvents(uow, caseId, ({ states }) => {
+    const paused = states.filter((s) => s.pausedSince !== null);
     if (paused.length === 0) throw new CustosError("CONFLICT", "no paused clock to resume", { rule: "NOT_PAUSED" });
     return paused.map((s) => ({ type: "RESUMED", clockKind: s.clockKind, at }));
   });
 }
 
 export async function stopClock(uow: UnitOfWork, caseId: string, clockKind: ClockKind, at: Date = uow.now): Promise<ClockState[]> {
-  return appendEvents(uow, caseId, (current) => {
+  return applyClockEvents(uow, caseId, ({ states: current }) => {
     if (!current.some((s) => s.clockKind === clockKind)) throw new CustosError("CONFLICT", "the case has no such clock", { rule: "NOT_STARTED", clockKind });
     return [{ type: "STOPPED", clockKind, at }];
   });
@@ -127,7 +170,7 @@ export async function stopClock(uow: UnitOfWork, caseId: string, clockKind: Cloc
 export async function extendRegulatoryClock(uow: UnitOfWork, caseId: string, input: ExtendRegulatoryInput, at: Date = uow.now): Promise<ClockState[]> {
   if (input.toDays !== 30 && input.toDays !== 60) throw badInput("A regulatory deadline extends to 30 or 60 days", "toDays");
   if (input.approverRef != null && !REASON_CODE.test(input.approverRef)) throw badInput("The approver must be a reference code", "approverRef");
-  return appendEvents(uow, caseId, (current) => {
+  return applyClockEvents(uow, caseId, ({ states: current }) => {
     if (!current.some((s) => s.clockKind === "REGULATORY_DECISION")) {
       throw new CustosError("CONFLICT", "the case has no regulatory decision clock", { rule: "NOT_STARTED", clockKind: "REGULATORY_DECISION" });
     }

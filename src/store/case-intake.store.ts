@@ -12,6 +12,8 @@ import { placeCase, recordPlacement, routeCase } from "./case-assignment.store";
 import { addTimelineEvent, caseRule, customerDataKey, echoSummary, toView, type CaseView } from "./case-support";
 import type { CustomerCipher } from "./customer-cipher";
 import { addCustomerLine } from "./case.store";
+import { startCaseClocks } from "./case-clock-hooks";
+import { loadCalendars, loadClockPolicies } from "./case-clock-data";
 import { assertCustomerReadable } from "./customer.store";
 import { requireActor } from "./store-support";
 
@@ -63,6 +65,8 @@ export async function createCase(uow: UnitOfWork, cipher: CustomerCipher, c: New
   const [{ n }] = await uow.em.query(`SELECT nextval('case_reference_seq')::text AS n`);
   const dek = await customerDataKey(uow, cipher, c.customerId);
   const receivedAt = uow.now;
+  // The due columns come from the same policy rows the clocks start with (business calendars included).
+  const deadlines = intakeDeadlines(c.kind, c.complexity, receivedAt, { businessLine: c.businessLine, policies: await loadClockPolicies(uow.em), calendars: await loadCalendars(uow.em) });
   const row = uow.em.create(CaseEntity, {
     id,
     reference: `CS-${receivedAt.getUTCFullYear()}-${String(n).padStart(6, "0")}`,
@@ -76,7 +80,7 @@ export async function createCase(uow: UnitOfWork, cipher: CustomerCipher, c: New
     status: placement.assigneeId ? "ASSIGNED" : "NEW",
     assigneeId: placement.assigneeId,
     receivedAt,
-    ...intakeDeadlines(c.kind, c.complexity, receivedAt),
+    ...deadlines,
     firstRespondedAt: null,
     resolvedAt: null,
     closedAt: null,
@@ -112,7 +116,8 @@ export async function createCase(uow: UnitOfWork, cipher: CustomerCipher, c: New
     await addTimelineEvent(uow, id, "RECUSAL", { staffIds: c.recused.join(",") });
     uow.record({ action: "case.recusal", resourceType: "case", resourceId: id, outcome: "SUCCESS", details: { staffIds: c.recused.join(",") } });
   }
-  // CLOCK HOOK (start): the case's clocks start here, at receivedAt (intakeDeadlines today).
+  // The case's clocks start at its receipt, in this unit of work (each STARTED is audited with the intake).
+  await startCaseClocks(uow, row, receivedAt);
   await recordPlacement(uow, id, placement);
   return toView(row, echoSummary(ability, row, () => c.summary));
 }

@@ -6,6 +6,7 @@ import { badInput, forbidden } from "../errors";
 import type { UnitOfWork } from "./audited-store";
 import { addTimelineEvent, caseRule, customerDataKey, echoSummary, loadCaseFor, setStatus, toView, type CaseSurveyView, type CaseView } from "./case-support";
 import { applyTransition } from "./case-transition.store";
+import { stopCaseClocks } from "./case-clock-hooks";
 import type { CustomerCipher } from "./customer-cipher";
 import { requireActor } from "./store-support";
 
@@ -29,7 +30,9 @@ export async function resolveCase(uow: UnitOfWork, cipher: CustomerCipher, caseI
     resolvedAt: uow.now,
     resolutionEnc: cipher.sealCaseText(dek, row.id, "resolution", resolution),
   }, ["status", "resolution", ...Object.keys(changes)]);
-  // CLOCK HOOK (stop): resolution clocks stop at uow.now; the regulatory clock stops at finalResponseSentAt.
+  // Resolved: the resolution clock is met now; a final response sent ends the regulatory decision clock.
+  await stopCaseClocks(uow, row.id, ["RESOLUTION"]);
+  if (row.finalResponseSentAt) await stopCaseClocks(uow, row.id, ["REGULATORY_DECISION"], row.finalResponseSentAt);
   return toView(row, echoSummary(ability, row, () => cipher.openCaseText(dek, row.id, "summary", row.summaryEnc)));
 }
 
@@ -45,7 +48,8 @@ export async function recordResolution(uow: UnitOfWork, cipher: CustomerCipher, 
   await addTimelineEvent(uow, row.id, "RESOLUTION_RECORDED", { fields: Object.keys(changes).join(",") });
   uow.record({ action: "case.resolution.record", resourceType: "case", resourceId: row.id, outcome: "SUCCESS", fields: Object.keys(changes), details: auditOf(changes) });
   if (!hadFinalResponse && row.finalResponseSentAt) {
-    // CLOCK HOOK (stop regulatory): the final response ends the regulatory decision clock at its sent time.
+    // The final response ends the regulatory decision clock at its sent time.
+    await stopCaseClocks(uow, row.id, ["REGULATORY_DECISION"], row.finalResponseSentAt);
   }
   const dek = await customerDataKey(uow, cipher, row.customerId);
   return toView(row, echoSummary(ability, row, () => cipher.openCaseText(dek, row.id, "summary", row.summaryEnc)));

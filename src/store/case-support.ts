@@ -46,7 +46,7 @@ export function caseRule(rule: string, message: string, details: Record<string, 
 export async function loadCaseFor(
   uow: UnitOfWork,
   id: string,
-  action: "read" | "update" | "assign" | "escalate" | "reopen" | "survey",
+  action: "read" | "update" | "assign" | "escalate" | "reopen" | "survey" | "extend",
   auditAction: string,
 ): Promise<CaseEntity> {
   const { ability, principal } = requireActor(uow);

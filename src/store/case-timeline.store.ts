@@ -11,6 +11,7 @@ import type { UnitOfWork } from "./audited-store";
 import { addTimelineEvent, caseRule, customerDataKey, loadCaseFor, setStatus, type CaseNoteView } from "./case-support";
 import { ERASED_TEXT, type CustomerCipher } from "./customer-cipher";
 import { requireActor } from "./store-support";
+import { stopCaseClocks } from "./case-clock-hooks";
 
 export interface ContactInput {
   kind: ContactKind;
@@ -69,8 +70,10 @@ export async function recordContact(uow: UnitOfWork, cipher: CustomerCipher, cas
   const answers = contactAnswersCustomer(c.direction, c.outcome);
   if (answers && row.firstRespondedAt === null) {
     await setStatus(uow, row, row.status, { firstRespondedAt: c.occurredAt });
-    // CLOCK HOOK (stop first response): met at c.occurredAt. A reached CALLBACK also meets the callback clock.
+    await stopCaseClocks(uow, row.id, ["FIRST_RESPONSE"], c.occurredAt);
   }
+  // A call that reached the customer is the callback a complex case is owed.
+  if (answers && (c.kind === "CALL" || c.kind === "CALLBACK") && c.outcome === "REACHED") await stopCaseClocks(uow, row.id, ["CALLBACK"], c.occurredAt);
   await addTimelineEvent(uow, row.id, "CONTACT_RECORDED", { contactId: id, kind: c.kind, direction: c.direction, outcome: c.outcome, answersCustomer: answers });
   uow.record({
     action: "case.contact.record",

@@ -1,7 +1,7 @@
 // Status changes of a case, one function per transition so that each has one place for its side
 // effects (the clock hooks marked CLOCK HOOK below). The pure table in src/domain/case-workflow.ts
 // decides what is allowed; this module refuses the rest and leaves the audit and timeline record.
-import { findTransition, reopenDecision, type AwaitingReason, type CaseCommand, type EscalationReason, type ReopenReason } from "../domain/case-workflow";
+import { findTransition, reopenDecision, type AwaitingReason, type CaseCommand, type EscalationReason, type ReopenReason, type SystemEscalationReason } from "../domain/case-workflow";
 import { missingForClosure } from "../domain/case-resolution";
 import type { CaseEntity } from "../entities";
 import { forbidden } from "../errors";
@@ -9,6 +9,7 @@ import type { AuditDetailValue } from "../audit/core";
 import type { UnitOfWork } from "./audited-store";
 import { placeCase, recordPlacement } from "./case-assignment.store";
 import { createCase } from "./case-intake.store";
+import { pauseCaseClocks, restartCaseClocks, resumeCaseClocks, stopCaseClocks } from "./case-clock-hooks";
 import { addTimelineEvent, caseRule, customerDataKey, loadCaseFor, mayActAsLead, setStatus, type CaseView } from "./case-support";
 import type { CustomerCipher } from "./customer-cipher";
 import { requireActor } from "./store-support";
@@ -65,14 +66,14 @@ export async function startWork(uow: UnitOfWork, caseId: string): Promise<CaseEn
 export async function awaitCustomer(uow: UnitOfWork, caseId: string, reason: AwaitingReason): Promise<CaseEntity> {
   const row = await loadCaseFor(uow, caseId, "update", COMMAND_ACTIONS.awaitCustomer);
   const updated = await applyTransition(uow, row, "awaitCustomer", { reason });
-  // CLOCK HOOK (pause): pause the case's running clocks with `reason`, at uow.now.
+  await pauseCaseClocks(uow, row.id, reason);
   return updated;
 }
 
 export async function resumeWork(uow: UnitOfWork, caseId: string): Promise<CaseEntity> {
   const row = await loadCaseFor(uow, caseId, "update", COMMAND_ACTIONS.resume);
   const updated = await applyTransition(uow, row, "resume");
-  // CLOCK HOOK (resume): resume the clocks paused by awaitCustomer, at uow.now.
+  await resumeCaseClocks(uow, row.id);
   return updated;
 }
 
@@ -81,12 +82,15 @@ export async function escalateCase(uow: UnitOfWork, caseId: string, reason: Esca
   return escalateLoadedCase(uow, row, reason);
 }
 
-/** Also for the clock scheduler (breach → escalation), which holds the row and acts with no principal. */
-export async function escalateLoadedCase(uow: UnitOfWork, row: CaseEntity, reason: EscalationReason): Promise<CaseEntity> {
+/**
+ * Also for the clock scheduler (breach → escalation), which holds the row and acts with no principal;
+ * `details` are codes (the scheduler names the breached clock).
+ */
+export async function escalateLoadedCase(uow: UnitOfWork, row: CaseEntity, reason: EscalationReason | SystemEscalationReason, details: Record<string, string> = {}): Promise<CaseEntity> {
   const from = row.status;
-  const updated = await applyTransition(uow, row, "escalate", { reason });
-  // CLOCK HOOK (resume, when from === "AWAITING_CUSTOMER"): an escalated case is the bank's to work.
-  void from;
+  const updated = await applyTransition(uow, row, "escalate", { reason, ...details });
+  // An escalated case is the bank's to work: a wait for the customer ends with it.
+  if (from === "AWAITING_CUSTOMER") await resumeCaseClocks(uow, row.id);
   return updated;
 }
 
@@ -102,7 +106,7 @@ export async function closeCase(uow: UnitOfWork, caseId: string): Promise<CaseEn
     if (missing.length > 0) throw caseRule("RESOLUTION_INCOMPLETE", `Record ${missing.join(", ")} before closing`, { missing: missing.join(",") });
   }
   const updated = await applyTransition(uow, row, "close", {}, { closedAt: uow.now }, ["status", "closedAt"]);
-  // CLOCK HOOK (stop): every clock of the case stops at closure.
+  await stopCaseClocks(uow, row.id, "ALL");
   return updated;
 }
 
@@ -127,7 +131,7 @@ export async function reopenCase(uow: UnitOfWork, cipher: CustomerCipher, caseId
       if (placement.assigneeId) await setStatus(uow, updated, updated.status, { assigneeId: placement.assigneeId });
       await recordPlacement(uow, row.id, placement);
     }
-    // CLOCK HOOK (restart): the reopened case's resolution clocks start again at uow.now.
+    await restartCaseClocks(uow, updated);
     return { reopened: updated, followUp: null };
   }
   const dek = await customerDataKey(uow, cipher, row.customerId);

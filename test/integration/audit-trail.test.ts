@@ -160,12 +160,16 @@ describe("writes and denials", () => {
     expect(res.errors).toBeUndefined();
     const { id, assigneeId } = res.data!.openCase;
     const events = await auditEvents(server, compliance.token, { resourceId: id });
-    expect(events.map((e) => [e.action, e.outcome, e.actorId])).toEqual([
-      ["case.open", "SUCCESS", agent.id],
-      ["case.assign", "SUCCESS", agent.id],
+    // Intake also starts the case's clocks, each an audited event of the same unit of work.
+    expect(events.map((e) => [e.action, e.outcome, e.actorId, e.details.clockKind ?? null])).toEqual([
+      ["case.open", "SUCCESS", agent.id, null],
+      ["case.clock.started", "SUCCESS", agent.id, "FIRST_RESPONSE"],
+      ["case.clock.started", "SUCCESS", agent.id, "CALLBACK"],
+      ["case.clock.started", "SUCCESS", agent.id, "REGULATORY_DECISION"],
+      ["case.assign", "SUCCESS", agent.id, null],
     ]);
     expect(events[0].details).toMatchObject({ customerId, kind: "COMPLAINT", businessLine: "PERSONAL_BANKING" });
-    expect(events[1].details).toMatchObject({ assigneeId });
+    expect(events[4].details).toMatchObject({ assigneeId });
   });
 
   it("shows compliance both an agent's served read and refused read (Done-when scenario)", async () => {

@@ -83,6 +83,15 @@ describe("two replicas sweeping the same database", () => {
       expect(events.filter((e) => e === "case.clock.breach:RESOLUTION")).toHaveLength(1);
       expect(events.filter((e) => e === "case.clock.breach:FIRST_RESPONSE")).toHaveLength(1);
     }
+    // The workflow escalated each case once (at the first breach), however many replicas swept.
+    const statuses = await server.sql<{ status: string }>(`SELECT status FROM support_case WHERE id = ANY($1::uuid[])`, [ids]);
+    expect(statuses.map((r) => r.status)).toEqual(["ESCALATED", "ESCALATED", "ESCALATED"]);
+    const escalations = await server.sql<{ resource_id: string; details: Record<string, unknown> }>(
+      `SELECT resource_id, details FROM audit_event WHERE action = 'case.escalate' AND resource_id = ANY($1::text[]) ORDER BY seq`,
+      [ids],
+    );
+    expect(escalations.map((e) => e.resource_id).sort()).toEqual([...ids].sort());
+    for (const e of escalations) expect(e.details).toMatchObject({ from: "ASSIGNED", to: "ESCALATED", reason: "CLOCK_BREACH", clockKind: "RESOLUTION" });
   });
 
   it("flags a regulatory deadline breach for compliance, once", async () => {

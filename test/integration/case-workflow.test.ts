@@ -78,16 +78,25 @@ describe("transitions", () => {
     expect((await ok(CLOSE, { c: id })).closeCase.status).toBe("CLOSED");
 
     const trail = (await auditEvents(server, compliance.token, { resourceId: id })).filter((e) => e.outcome === "SUCCESS" && e.action !== "case.read");
-    expect(trail.map((e) => [e.action, e.details.from ?? null, e.details.to ?? null])).toEqual([
+    // Each transition's clock events are audited with it, in the same unit of work.
+    const clock = (action: string, kind: string) => [`case.clock.${action}`, kind, null];
+    const all3 = (action: string) => ["FIRST_RESPONSE", "RESOLUTION", "REGULATORY_DECISION"].map((k) => clock(action, k));
+    expect(trail.map((e) => [e.action, e.details.from ?? e.details.clockKind ?? null, e.details.to ?? null])).toEqual([
       ["case.open", null, null],
+      ...all3("started"),
       ["case.assign", null, null],
       ["case.start", "ASSIGNED", "IN_PROGRESS"],
       ["case.await_customer", "IN_PROGRESS", "AWAITING_CUSTOMER"],
+      ...all3("paused"),
       ["case.resume", "AWAITING_CUSTOMER", "IN_PROGRESS"],
+      ...all3("resumed"),
       ["case.escalate", "IN_PROGRESS", "ESCALATED"],
       ["case.deescalate", "ESCALATED", "IN_PROGRESS"],
       ["case.resolve", "IN_PROGRESS", "RESOLVED"],
+      clock("stopped", "RESOLUTION"),
+      clock("stopped", "REGULATORY_DECISION"),
       ["case.close", "RESOLVED", "CLOSED"],
+      clock("stopped", "FIRST_RESPONSE"),
     ]);
     expect(trail.find((e) => e.action === "case.await_customer")!.details.reason).toBe("DOCUMENTS_REQUESTED");
   });

@@ -57,6 +57,7 @@ async function caseIn(state: "ASSIGNED" | "IN_PROGRESS" | "AWAITING_CUSTOMER" | 
 
 const CASE_WRITERS = { AGENT: "OK", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "FORBIDDEN", SECURITY_ANALYST: "FORBIDDEN", ADMIN: "FORBIDDEN", AUDITOR: "FORBIDDEN", SERVICE: "OK" } as const;
 const LEADS_ONLY = { AGENT: "FORBIDDEN", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "FORBIDDEN", SECURITY_ANALYST: "FORBIDDEN", ADMIN: "FORBIDDEN", AUDITOR: "FORBIDDEN", SERVICE: "FORBIDDEN" } as const;
+const SUPERVISORS = { AGENT: "FORBIDDEN", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "FORBIDDEN", ADMIN: "FORBIDDEN", AUDITOR: "FORBIDDEN", SERVICE: "FORBIDDEN" } as const;
 const CASE_READERS = { AGENT: "OK", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "OK", ADMIN: "FORBIDDEN", AUDITOR: "FORBIDDEN", SERVICE: "OK" } as const;
 
 function outcome(res: GraphQLResponse): Outcome {
@@ -191,6 +192,18 @@ const OPERATIONS: Record<string, { run: (c: Caller) => Promise<GraphQLResponse>;
     run: async (c) => server.gql(`mutation($c: ID!) { recordSatisfactionSurvey(caseId: $c, score: 4) { score } }`, { c: await caseIn("CLOSED") }, { token: c.token }),
     expect: CASE_WRITERS,
   },
+  // A regulatory deadline extension is the lead's decision (the fixtures' cases are complaints).
+  extendRegulatoryDeadline: {
+    run: async (c) =>
+      server.gql(`mutation($c: ID!, $t: DateTimeISO!) { extendRegulatoryDeadline(caseId: $c, input: { toDays: 30, reason: "THIRD_PARTY_EVIDENCE", customerInformedAt: $t }) { id } }`, { c: await newCase(), t: server.clock.now().toISOString() }, { token: c.token }),
+    expect: LEADS_ONLY,
+  },
+  // The 360 view follows the customer read path (security analysts get it without any content).
+  customer360: { run: (c) => server.gql(`query($id: ID!) { customer360(customerId: $id) { casesTotal riskFlags { code } } }`, { id: customerId }, { token: c.token }), expect: CASE_READERS },
+  // Supervision views: team leads (their line) and compliance (every line).
+  openCasesByClockState: { run: (c) => server.gql(`{ openCasesByClockState { total } }`, {}, { token: c.token }), expect: SUPERVISORS },
+  agentWorkload: { run: (c) => server.gql(`{ agentWorkload { staffId openCases } }`, {}, { token: c.token }), expect: SUPERVISORS },
+  casesDueWithin: { run: (c) => server.gql(`{ casesDueWithin(hours: 24) { dueAt } }`, {}, { token: c.token }), expect: SUPERVISORS },
   // The agent's own duty (kept on duty: the fixtures' cases need them).
   setAgentOnDuty: {
     run: (c) => server.gql(`mutation($s: ID!) { setAgentOnDuty(staffId: $s, onDuty: true) { onDuty } }`, { s: callers.get("AGENT")!.login!.id }, { token: c.token }),

@@ -109,7 +109,19 @@ function scan(text: string): { code: string; strings: string[] } {
 }
 
 const PROTECTED_ENTITIES = ["CustomerEntity", "CustomerKeyEntity", "CustomerTransactionEntity", "CaseEntity", "CaseNoteEntity", "CaseEventEntity"];
-const PROTECTED_TABLES = ["customer", "customer_key", "customer_transaction", "support_case", "case_note", "case_event"];
+const PROTECTED_TABLES = [
+  "customer",
+  "customer_key",
+  "customer_transaction",
+  "support_case",
+  "case_note",
+  "case_event",
+  "case_contact",
+  "case_attachment",
+  "case_survey",
+  "case_clock_event",
+  "clock_job",
+];
 const TABLE = `("?public"?\\.)?"?(${PROTECTED_TABLES.join("|")})\\b`;
 const SQL_ON_TABLE = new RegExp(`\\b(from|join|into|update|table|truncate|only)\\s+${TABLE}`, "i");
 const STRING_TARGET = new RegExp(`\\.\\s*\\w+\\s*\\(\\s*["'\`](${[...PROTECTED_TABLES, ...PROTECTED_ENTITIES].join("|")})["'\`]\\s*[,)]`);

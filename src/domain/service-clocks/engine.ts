@@ -126,7 +126,25 @@ export function computeClockState(events: readonly ClockEvent[], now: Date, cale
   };
 }
 
-/** Every clock of a case, from all its clock events (any order of clocks; each clock's own order kept). */
+/**
+ * The events of a clock's current run. A clock that was stopped may be started again (a case reopened
+ * inside its window): the new STARTED begins a new run with its own terms, and the earlier runs stay in
+ * the history as they were decided. A STARTED while the previous run still runs is refused.
+ */
+export function currentRun(events: readonly ClockEvent[]): readonly ClockEvent[] {
+  let start = 0;
+  for (let i = 1; i < events.length; i++) {
+    const ev = events[i];
+    if (ev.type !== "STARTED") continue;
+    const before = events[i - 1];
+    if (before.type !== "STOPPED") throw new ClockRuleError("ALREADY_STARTED", ev.clockKind);
+    if (ev.at.getTime() < before.at.getTime()) throw new ClockRuleError("OUT_OF_ORDER", ev.clockKind);
+    start = i;
+  }
+  return start === 0 ? events : events.slice(start);
+}
+
+/** Every clock of a case (its current run), from all its clock events (any order of clocks; each clock's own order kept). */
 export function computeCaseClocks(events: readonly ClockEvent[], now: Date, calendars: CalendarLookup): ClockState[] {
   const byKind = new Map<ClockKind, ClockEvent[]>();
   for (const ev of events) {
@@ -134,5 +152,5 @@ export function computeCaseClocks(events: readonly ClockEvent[], now: Date, cale
     list.push(ev);
     byKind.set(ev.clockKind, list);
   }
-  return [...byKind.values()].map((list) => computeClockState(list, now, calendars));
+  return [...byKind.values()].map((list) => computeClockState(currentRun(list), now, calendars));
 }

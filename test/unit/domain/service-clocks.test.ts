@@ -149,6 +149,15 @@ describe("recomputation from events", () => {
     expect(byKind(a).FIRST_RESPONSE).toMatchObject({ state: "WARNED", pausedMs: 24 * HOUR_MS, breachAt: at("2026-11-05T09:00:00.000Z") });
   });
 
+  it("starts a new run after a stop (a reopened case) and refuses a start while a run is going", () => {
+    const first = started(defaultPolicy("FIRST_RESPONSE"), T0);
+    const stop = stopped("FIRST_RESPONSE", "2026-11-02T10:00:00.000Z");
+    const again = started(defaultPolicy("FIRST_RESPONSE"), "2026-11-03T09:00:00.000Z");
+    const [s] = computeCaseClocks([first, stop, again], at("2026-11-03T10:00:00.000Z"), calendars);
+    expect(s).toMatchObject({ state: "ON_TIME", startedAt: at("2026-11-03T09:00:00.000Z"), elapsedMs: HOUR_MS, stoppedAt: null });
+    expect(ruleOf(() => computeCaseClocks([first, again], now, calendars))).toBe("ALREADY_STARTED");
+  });
+
   it("keeps the due instant fixed as `now` moves, and does not let a policy edit move a started clock", () => {
     const regulatory = events.filter((e) => e.clockKind === "REGULATORY_DECISION");
     const dues = ["2026-11-04T00:00:00Z", "2026-11-10T00:00:00Z", "2026-11-20T00:00:00Z"].map((n) => state(regulatory, n).breachAt?.toISOString());
