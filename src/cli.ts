@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { ConfigError, loadConfig, type Config } from "./config";
 import { checkpointCommand, checkpointPublicCommand, rotateCheckpointCommand, verifyCommand } from "./audit/checkpoint-commands";
 import { auditExportCommand } from "./audit/export-command";
+import { ProofUsageError, proofCommand } from "./audit/proof-commands";
 import { exportBundleCommand } from "./audit/export-bundle-command";
 import { BUSINESS_LINES, STAFF_ROLES } from "./domain/enums";
 import { SERVICE_SCOPES } from "./policies";
@@ -37,6 +38,11 @@ Commands:
                                 signed audit bundle of a period (or one customer): events, checkpoints,
                                 inclusion and consistency proofs, signed manifest; check it offline with
                                 custos-verify BUNDLE --key KEYS (audited; progress on stderr)
+  proof inclusion --seq N --tree-size M
+                                the Merkle inclusion proof of event N in the tree of the first M events, as
+                                JSON; checked against the signed checkpoint at M if any (exit 1 if it fails)
+  proof consistency --from A --to B
+                                the Merkle consistency proof from tree size A to B, as JSON, checked likewise
   policies                      print the role × action × field policy matrix (markdown)
   service add --name N --scopes S1,S2
                                 register an internal app (client credentials); prints its secret once
@@ -271,6 +277,12 @@ export async function runCli(argv: string[]): Promise<number> {
       return withCore(config, (core) => auditExportCommand(core, rest.slice(1), cliActor("audit.export")));
     case "export":
       return withCore(config, (core) => exportBundleCommand(core, rest, cliActor("export")));
+    case "proof":
+      return withCore(config, (core) =>
+        proofCommand(core, rest, cliActor("proof")).catch((error: unknown) => {
+          throw error instanceof ProofUsageError ? new UsageError(error.message) : error;
+        }),
+      );
     case "checkpoint":
       return withCore(config, checkpointCommand);
     case "keys":

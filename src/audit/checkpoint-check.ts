@@ -10,7 +10,14 @@ import type { ChainBreakReason } from "./core";
  * database's copy of the checkpoint) contradicts; CHECKPOINT_INVALID, a checkpoint whose JWS does not
  * verify or does not say what its row or file name says.
  */
-export type AuditVerifyReason = ChainBreakReason | "CHECKPOINT_MISMATCH" | "CHECKPOINT_INVALID";
+export type AuditVerifyReason =
+  | ChainBreakReason
+  | "CHECKPOINT_MISMATCH"
+  | "CHECKPOINT_INVALID"
+  /** A v2 checkpoint's Merkle root is not the root recomputed from the stored events (docs/audit-merkle.md). */
+  | "ROOT_MISMATCH"
+  /** The stored Merkle nodes (what proofs are served from) do not give a v2 checkpoint's signed root. */
+  | "TREE_MISMATCH";
 
 export interface Finding {
   seq: number;
@@ -24,6 +31,8 @@ export interface Finding {
 export interface CheckpointSet {
   /** seq → head hash every valid checkpoint vouches for (the outside copy where both exist). */
   heads: Map<number, string>;
+  /** seq → Merkle root of every valid v2 checkpoint (the outside copy where both exist). */
+  roots: Map<number, string>;
   /** Seqs whose database and outside copies are both valid and equal: safe starting points. */
   agreed: number[];
   /** Problems with the checkpoints themselves, in seq order. */
@@ -49,6 +58,7 @@ export async function collectCheckpoints(
 ): Promise<CheckpointSet> {
   const findings: Finding[] = [];
   const fromDb = new Map<number, string>();
+  const roots = new Map<number, string>();
   const badInDb = new Set<number>();
   for (const row of stored) {
     const { cp, problem } = await verifyCopy(row.jws, keys);
@@ -60,6 +70,7 @@ export async function collectCheckpoints(
       findings.push({ seq: row.seq, reason: "CHECKPOINT_INVALID", expected: cp.headHash, found: row.headHash, source: "database" });
     } else {
       fromDb.set(cp.seq, cp.headHash);
+      if (cp.rootHash !== undefined) roots.set(cp.seq, cp.rootHash);
     }
   }
   const fromSink = new Map<number, string>();
@@ -71,6 +82,7 @@ export async function collectCheckpoints(
       findings.push({ seq: entry.seq, reason: "CHECKPOINT_INVALID", expected: String(entry.seq), found: String(cp.seq), source: "sink" });
     } else {
       fromSink.set(cp.seq, cp.headHash);
+      if (cp.rootHash !== undefined) roots.set(cp.seq, cp.rootHash);
     }
   }
   const agreed: number[] = [];
@@ -88,7 +100,7 @@ export async function collectCheckpoints(
   agreed.sort((a, b) => a - b);
   let maxSeq = 0;
   for (const seq of heads.keys()) if (seq > maxSeq) maxSeq = seq;
-  return { heads, agreed, findings, maxSeq };
+  return { heads, roots, agreed, findings, maxSeq };
 }
 
 /** Reasons that come from comparing events, ranked before checkpoint-list problems at the same seq. */
@@ -98,6 +110,8 @@ const RANK: Record<AuditVerifyReason, number> = {
   HASH_MISMATCH: 0,
   TRUNCATED: 1,
   CHECKPOINT_MISMATCH: 2,
+  ROOT_MISMATCH: 2,
+  TREE_MISMATCH: 2,
   CHECKPOINT_INVALID: 3,
 };
 

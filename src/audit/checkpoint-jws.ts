@@ -9,9 +9,13 @@ export const CHECKPOINT_TYP = "custos-checkpoint+jws";
 const ALG = "EdDSA";
 const ISSUED_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-/** The signed payload, serialised as RFC 8785 canonical JSON (the same form as audit events). */
+/**
+ * The signed payload, serialised as RFC 8785 canonical JSON (the same form as audit events). Version 2 also
+ * commits to the RFC 6962 Merkle tree of the log (docs/audit-merkle.md); version 1 checkpoints, sealed before
+ * the tree existed, still verify and simply carry no root.
+ */
 export interface CheckpointPayload {
-  v: 1;
+  v: 1 | 2;
   /** Number of events covered, which is also the seq of the last one (seq is gapless from 1). */
   seq: number;
   /** Hash of event `seq`, 64 lower-case hex characters. */
@@ -19,6 +23,10 @@ export interface CheckpointPayload {
   /** When it was sealed: ISO 8601 UTC with milliseconds. */
   issuedAt: string;
   kid: string;
+  /** v2 only: the Merkle tree size, always equal to `seq`. */
+  treeSize?: number;
+  /** v2 only: the Merkle tree head MTH of leaves 1..seq, 64 lower-case hex characters. */
+  rootHash?: string;
 }
 
 export interface SignedCheckpoint extends CheckpointPayload {
@@ -114,11 +122,16 @@ export function checkpointJwks(keys: readonly CheckpointVerificationKey[]): { ke
   };
 }
 
-export async function signCheckpoint(key: CheckpointSigningKey, head: ChainHead, issuedAt: Date): Promise<SignedCheckpoint> {
+/** With `rootHash` (the Merkle root at head.seq) a v2 checkpoint, else a v1 one. */
+export async function signCheckpoint(key: CheckpointSigningKey, head: ChainHead, issuedAt: Date, rootHash?: string): Promise<SignedCheckpoint> {
   if (!Number.isSafeInteger(head.seq) || head.seq < 1) throw new TypeError("checkpoint seq must be a positive safe integer");
   if (!isHashHex(head.hash)) throw new TypeError("checkpoint headHash must be 64 lower-case hex characters");
   if (!(issuedAt instanceof Date) || Number.isNaN(issuedAt.getTime())) throw new TypeError("issuedAt must be a valid Date");
-  const payload: CheckpointPayload = { v: 1, seq: head.seq, headHash: head.hash, issuedAt: issuedAt.toISOString(), kid: key.kid };
+  if (rootHash !== undefined && !isHashHex(rootHash)) throw new TypeError("checkpoint rootHash must be 64 lower-case hex characters");
+  const payload: CheckpointPayload =
+    rootHash === undefined
+      ? { v: 1, seq: head.seq, headHash: head.hash, issuedAt: issuedAt.toISOString(), kid: key.kid }
+      : { v: 2, seq: head.seq, headHash: head.hash, issuedAt: issuedAt.toISOString(), kid: key.kid, treeSize: head.seq, rootHash };
   const jws = await new CompactSign(Buffer.from(canonicalJson(payload), "utf8"))
     .setProtectedHeader({ alg: ALG, typ: CHECKPOINT_TYP, kid: key.kid })
     .sign(key.privateKey);
@@ -155,12 +168,12 @@ export async function verifyCheckpoint(jws: string, keys: readonly CheckpointVer
   }
   const ok =
     typeof raw === "object" && raw !== null &&
-    raw.v === 1 &&
+    (raw.v === 1 || raw.v === 2) &&
     Number.isSafeInteger(raw.seq) && (raw.seq as number) >= 1 &&
     isHashHex(raw.headHash) &&
     typeof raw.issuedAt === "string" && ISSUED_AT.test(raw.issuedAt) &&
     raw.kid === header.kid &&
-    Object.keys(raw).length === 5;
+    (raw.v === 1 ? Object.keys(raw).length === 5 : raw.treeSize === raw.seq && isHashHex(raw.rootHash) && Object.keys(raw).length === 7);
   if (!ok) throw new CheckpointError("bad_payload");
   const payload = raw as unknown as CheckpointPayload;
   if (canonicalJson(payload) !== text) throw new CheckpointError("bad_payload");
@@ -168,5 +181,6 @@ export async function verifyCheckpoint(jws: string, keys: readonly CheckpointVer
   const issued = Date.parse(payload.issuedAt);
   if (key.retiredAt !== undefined && issued > Date.parse(key.retiredAt)) throw new CheckpointError("key_retired");
   if (key.activatedAt !== undefined && issued < Date.parse(key.activatedAt)) throw new CheckpointError("key_not_yet_active");
-  return { v: 1, seq: payload.seq, headHash: payload.headHash, issuedAt: payload.issuedAt, kid: payload.kid, jws };
+  const tree = payload.v === 2 ? { treeSize: payload.treeSize, rootHash: payload.rootHash } : {};
+  return { v: payload.v, seq: payload.seq, headHash: payload.headHash, issuedAt: payload.issuedAt, kid: payload.kid, ...tree, jws };
 }

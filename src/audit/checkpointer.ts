@@ -8,6 +8,8 @@ import type { CheckpointSink } from "./checkpoint-sink";
 import { AUDIT_CHECKPOINT_LOCK, insertCheckpoint, latestStoredCheckpoint, listStoredCheckpoints, streamEvents } from "./checkpoint-store";
 import { readChainHead } from "./append";
 import { ChainVerifier, GENESIS_HEAD, describeBreak } from "./core";
+import { eventLeafHash } from "./merkle";
+import { storedRootIfComplete, treeAt } from "./merkle/node-store";
 
 export interface CheckpointPolicy {
   /** Seal once this many events were appended since the last checkpoint. */
@@ -72,14 +74,29 @@ export class Checkpointer {
       if (!due) return null;
       // Everything appended since the last signed head must verify before we sign a new one.
       const verifier = new ChainVerifier(last ? { seq: last.seq, hash: last.headHash } : GENESIS_HEAD);
+      // The Merkle root is recomputed from the same events, starting at the last checkpoint's stored
+      // frontier (which must give the root that checkpoint signed): O(new events), no rebuild.
+      const tree = await treeAt(em, lastSeq);
+      const lastRoot = last ? signedRootOf(last.jws) : null;
+      if (lastRoot !== null && tree.root().toString("hex") !== lastRoot) {
+        throw new CheckpointRefusedError(lastSeq, "the stored Merkle tree does not give the last checkpoint's root");
+      }
       for await (const e of streamEvents(em, lastSeq, head.seq)) {
         const b = verifier.push(e);
         if (b) throw new CheckpointRefusedError(b.seq, describeBreak(b));
+        tree.push(eventLeafHash(e.hash));
       }
       if (verifier.head.seq !== head.seq || verifier.head.hash !== head.hash) {
         throw new CheckpointRefusedError(verifier.head.seq + 1, "the head moved or rows are missing");
       }
-      const checkpoint = await signCheckpoint(key, head, now);
+      const rootHash = tree.root().toString("hex");
+      // Stored nodes that contradict the chain are refused; nodes not stored yet (events inserted without the
+      // sequencer, whose next seal catches up) are not a contradiction.
+      const stored = await storedRootIfComplete(em, head.seq);
+      if (stored !== null && stored.toString("hex") !== rootHash) {
+        throw new CheckpointRefusedError(head.seq, "the stored Merkle tree does not match the chain");
+      }
+      const checkpoint = await signCheckpoint(key, head, now, rootHash);
       await insertCheckpoint(em, checkpoint);
       return checkpoint;
     });
@@ -124,5 +141,19 @@ export class Checkpointer {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
     await this.#running;
+  }
+}
+
+/**
+ * The Merkle root a stored checkpoint's payload names (null for a v1 checkpoint). Read without checking the
+ * signature, like the row's head_hash column beside it: this is only where sealing resumes from, and
+ * verification checks every checkpoint's signature.
+ */
+function signedRootOf(jws: string): string | null {
+  try {
+    const payload = JSON.parse(Buffer.from(jws.split(".")[1] ?? "", "base64url").toString("utf8"));
+    return payload?.v === 2 && typeof payload.rootHash === "string" ? payload.rootHash : null;
+  } catch {
+    return null;
   }
 }

@@ -9,6 +9,7 @@ import { listStoredCheckpoints, storedEventHash, storedHeadSeq, streamEvents } f
 import { ChainVerifier, GENESIS_HEAD, describeBreak, type ChainBreakReason, type ChainHead } from "./core";
 import { isPgClient, type PgClientLike } from "./verify-copy";
 import { checkRangeByCopy, type CopyRangeOptions, type RangeOutcome } from "./verify-copy-range";
+import { checkTreeRoots } from "./merkle/tree-check";
 
 export interface CheckpointSources {
   /** Keys that may have signed checkpoints (the published key set). */
@@ -28,6 +29,8 @@ export interface AuditLogReport {
   message: string | null;
   /** Distinct checkpoint positions whose signed head matched the stored event. */
   checkpointsChecked: number;
+  /** v2 checkpoints whose signed Merkle root matched the tree recomputed from the events and the stored nodes. */
+  rootsChecked: number;
   /** The trusted head verification started from: 0 for a full run, a checkpoint's seq for an incremental one. */
   startSeq: number;
   /** The head as of the start; events appended while verifying are for the next run. */
@@ -97,8 +100,18 @@ export async function verifyAuditLog(db: DataSource | EntityManager, sources: Ch
     set.maxSeq > range.head.seq && !streamFinding
       ? { seq: range.head.seq + 1, reason: "TRUNCATED", expected: String(set.maxSeq), found: String(range.head.seq) }
       : null;
-  const first = firstFinding([streamFinding, ...startFindings, truncated, ...set.findings]);
-  const base = { checked: range.checked, checkpointsChecked: range.checkpointsChecked, startSeq: start.seq, headSeq, parallelism: range.parallelism };
+  // The Merkle tree over the prefix the chain check found intact: each signed root, recomputed and stored.
+  const treeUpto = Math.min(range.head.seq, knownFirst ? knownFirst.seq : Number.POSITIVE_INFINITY);
+  const tree = await checkTreeRoots(db, set.roots, start.seq, treeUpto);
+  const first = firstFinding([streamFinding, ...startFindings, truncated, tree.finding, ...set.findings]);
+  const base = {
+    checked: range.checked,
+    checkpointsChecked: range.checkpointsChecked,
+    rootsChecked: tree.rootsChecked,
+    startSeq: start.seq,
+    headSeq,
+    parallelism: range.parallelism,
+  };
   if (!first) return { ok: true, firstBadSeq: null, reason: null, expected: null, found: null, message: null, ...base };
   return { ok: false, firstBadSeq: first.seq, reason: first.reason, expected: first.expected, found: first.found, message: describeFinding(first), ...base };
 }
@@ -159,6 +172,10 @@ export function describeFinding(f: Finding): string {
       return `seq ${f.seq}: the event is missing (rows deleted)`;
     case "CHECKPOINT_INVALID":
       return `seq ${f.seq}: the ${f.source ?? "stored"} checkpoint is not valid (expected ${ex}, found ${fo})`;
+    case "ROOT_MISMATCH":
+      return `seq ${f.seq}: the Merkle root recomputed from the stored events is not the signed one (expected ${ex}, found ${fo}; the log was rewritten at or before this seq)`;
+    case "TREE_MISMATCH":
+      return `seq ${f.seq}: the stored Merkle nodes do not give the signed root (expected ${ex}, found ${fo}; proofs served from them would not verify)`;
     case "CHECKPOINT_MISMATCH":
       return f.source === "database"
         ? `seq ${f.seq}: the database's checkpoint contradicts the outside copy (expected ${ex}, found ${fo})`

@@ -3,8 +3,9 @@ import type { GraphQLSchema } from "graphql";
 import { buildSchema } from "type-graphql";
 import { AccountResolver } from "../resolvers/account.resolver";
 import { AuditResolver } from "../resolvers/audit.resolver";
-import { AuditReportResolver } from "../resolvers/audit-report.resolver";
 import { AuditBundleResolver } from "../resolvers/audit-bundle.resolver";
+import { AuditProofResolver } from "../resolvers/audit-proof.resolver";
+import { AuditReportResolver } from "../resolvers/audit-report.resolver";
 import { AuthResolver } from "../resolvers/auth.resolver";
 import { CaseResolver } from "../resolvers/case.resolver";
 import { CaseHandlingResolver } from "../resolvers/case-handling.resolver";
@@ -28,12 +29,13 @@ export async function buildGraphQLSchema(services: Services): Promise<GraphQLSch
     [Customer360Resolver, new Customer360Resolver(services.customer360)],
     [AuditResolver, new AuditResolver(services.audit)],
     [AuditReportResolver, new AuditReportResolver(services.auditReports)],
+    [AuditProofResolver, new AuditProofResolver(services.auditProofs)],
     [AuditBundleResolver, new AuditBundleResolver(services.auditBundles)],
     [TrainingResolver, new TrainingResolver(services.training)],
     [DataProtectionResolver, new DataProtectionResolver(services.dataProtection)],
   ]);
   return buildSchema({
-    resolvers: [AuthResolver, SessionResolver, AccountResolver, CustomerResolver, CaseResolver, CaseHandlingResolver, CaseLeadResolver, Customer360Resolver, AuditResolver, AuditReportResolver, AuditBundleResolver, TrainingResolver, DataProtectionResolver],
+    resolvers: [AuthResolver, SessionResolver, AccountResolver, CustomerResolver, CaseResolver, CaseHandlingResolver, CaseLeadResolver, Customer360Resolver, AuditResolver, AuditReportResolver, AuditProofResolver, AuditBundleResolver, TrainingResolver, DataProtectionResolver],
     container: {
       get(someClass: Function) {
         const instance = instances.get(someClass);

@@ -9,8 +9,9 @@ import { AuditedStore, journalAndSeal, type AuditSink } from "../store/audited-s
 import { CustomerCipher } from "../store/customer-cipher";
 import { AccountService } from "./account.service";
 import { AuditService } from "./audit.service";
-import { AuditReportService } from "./audit-report.service";
+import { AuditProofService } from "./audit-proof.service";
 import { AuditBundleService } from "./audit-bundle.service";
+import { AuditReportService } from "./audit-report.service";
 import { CheckpointService, type CheckpointSetup } from "./checkpoint.service";
 import { AuthService, type TokenSettings } from "./auth.service";
 import { LoginThrottle } from "./login-throttle";
@@ -46,6 +47,8 @@ export interface Services {
   customer360: Customer360Service;
   audit: AuditService;
   auditReports: AuditReportService;
+  /** Merkle inclusion and consistency proofs over the audit log (docs/audit-merkle.md). */
+  auditProofs: AuditProofService;
   /** Signed export bundles (docs/audit-bundle-format.md): `custos export` and exportAuditBundle. */
   auditBundles: AuditBundleService;
   checkpoints: CheckpointService;
@@ -147,6 +150,7 @@ export async function createServices(deps: {
     customer360: new Customer360Service(store, cipher),
     audit: new AuditService(store, checkpoints),
     auditReports: new AuditReportService(store, deps.workingHours ?? DEFAULT_WORKING_HOURS),
+    auditProofs: new AuditProofService(store),
     auditBundles: new AuditBundleService({ ds, store, checkpoints, keys: deps.checkpoints?.key ?? null, clock }),
     checkpoints,
     staff: new StaffService(store, passwordParams, clock),

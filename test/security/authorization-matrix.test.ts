@@ -95,6 +95,15 @@ const OPERATIONS: Record<string, { run: (c: Caller) => Promise<GraphQLResponse>;
     run: (c) => server.gql(`{ verifyAuditChain { ok } }`, {}, { token: c.token }),
     expect: { AGENT: "FORBIDDEN", TEAM_LEAD: "FORBIDDEN", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "OK", ADMIN: "FORBIDDEN", AUDITOR: "OK", SERVICE: "OK" },
   },
+  // Merkle proofs read the audit log: whoever may read the trail (subject AuditEvent, action read).
+  auditInclusionProof: {
+    run: (c) => server.gql(`{ auditInclusionProof(seq: 1, treeSize: 1) { rootHash } }`, {}, { token: c.token }),
+    expect: { AGENT: "FORBIDDEN", TEAM_LEAD: "FORBIDDEN", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "OK", ADMIN: "FORBIDDEN", AUDITOR: "OK", SERVICE: "OK" },
+  },
+  auditConsistencyProof: {
+    run: (c) => server.gql(`{ auditConsistencyProof(fromSize: 1, toSize: 2) { toRootHash } }`, {}, { token: c.token }),
+    expect: { AGENT: "FORBIDDEN", TEAM_LEAD: "FORBIDDEN", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "OK", ADMIN: "FORBIDDEN", AUDITOR: "OK", SERVICE: "OK" },
+  },
   // The export is compliance's and the auditor's (and security's); the reports profile staff: not auditors'.
   auditTrailExport: {
     run: (c) => server.gql(`{ auditTrailExport(format: CSV, limit: 5) { rowCount } }`, {}, { token: c.token }),

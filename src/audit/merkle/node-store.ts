@@ -4,7 +4,7 @@
 import type { DataSource, EntityManager } from "typeorm";
 import { eventLeafHash } from "./hasher";
 import { consistencyRanges, frontierNodes, inclusionRanges, rangeNodes, type NodeId } from "./geometry";
-import { appendToFrontier, foldRight, type MerkleNode } from "./tree";
+import { TreeAccumulator, appendToFrontier, foldRight, type MerkleNode } from "./tree";
 
 type Db = DataSource | EntityManager;
 
@@ -50,6 +50,31 @@ export async function readFrontier(db: Db, size: number): Promise<MerkleNode[]> 
 export async function storedTreeSize(db: Db): Promise<number> {
   const [row] = await db.query(`SELECT coalesce(max(idx) + 1, 0)::text AS size FROM audit_merkle_node WHERE level = 0`);
   return Number(row.size);
+}
+
+/**
+ * The tree of the first `size` events, ready to grow: from the stored frontier when it is complete, else
+ * (the stored tree lags: events were inserted without the sequencer, and no seal has caught up since)
+ * recomputed from the events' chain hashes.
+ */
+export async function treeAt(db: Db, size: number): Promise<TreeAccumulator> {
+  const ids = frontierNodes(size);
+  const found = await fetchNodes(db, ids);
+  if (ids.every((n) => found.has(nodeKey(n)))) return new TreeAccumulator(ids.map((n) => ({ ...n, hash: found.get(nodeKey(n))! })), size);
+  const tree = new TreeAccumulator();
+  while (tree.size < size) {
+    const rows: Array<{ hash: Buffer }> = await db.query(`SELECT hash FROM audit_event WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT 50000`, [tree.size, size]);
+    if (rows.length === 0) throw new MerkleStoreError([{ level: 0, idx: tree.size }]);
+    for (const r of rows) tree.push(eventLeafHash(r.hash));
+  }
+  return tree;
+}
+
+/** The stored root at `size`, or null when the stored tree lacks nodes for it (it lags, or lost rows). */
+export async function storedRootIfComplete(db: Db, size: number): Promise<Buffer | null> {
+  const ids = frontierNodes(size);
+  const found = await fetchNodes(db, ids);
+  return ids.every((n) => found.has(nodeKey(n))) ? foldRight(ids.map((n) => found.get(nodeKey(n))!)) : null;
 }
 
 /** The root of the stored tree of `size` leaves, from O(log size) stored nodes. */
