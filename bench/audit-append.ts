@@ -1,6 +1,7 @@
-// Append throughput and seal lag at 1, 8, 32 and 64 concurrent writers: the journal + sequencer (what a
-// request does: one transaction journals its events and commits, then it awaits the receipt) against a
-// baseline trigger that locks the chain head and hashes inside the insert. Baseline and Custos runs
+// Append throughput and seal lag at 1, 8, 32 and 64 concurrent writers against a baseline trigger that
+// locks the chain head and hashes inside the insert, for both ways events reach the sequencer: a write's
+// (one transaction journals its events and commits, then it awaits the receipt) and a read's (its events
+// are submitted to the sequencer and sealed with the next round; no commit of its own). Baseline and Custos runs
 // alternate (order flipped every round) so that noise on the shared machine hits both.
 import "reflect-metadata";
 import type { DataSource } from "typeorm";
@@ -11,7 +12,7 @@ import { createDataSource } from "../src/db/data-source";
 import { anatomyOfSeal } from "./support/append-anatomy";
 import { BASELINE_SCHEMA, insertBaselineEvents } from "./support/append-baseline";
 import { openAppendDb } from "./support/append-db";
-import { percentile, RecordingSequencer, requestEvents, runWriters, type LoadResult, type SealRound } from "./support/append-load";
+import { percentile, RecordingSequencer, requestEvents, runSubmitters, runWriters, type LoadResult, type SealRound } from "./support/append-load";
 
 const list = (v: string | undefined, d: string) => (v ?? d).split(",").filter(Boolean).map(Number);
 const WRITERS = list(process.env.BENCH_WRITERS, "1,8,32,64");
@@ -36,22 +37,27 @@ async function main(): Promise<void> {
       runWriters(ds, writers, secs, perTxn, (em, events) => insertBaselineEvents(em, events));
     const custos = (writers: number, perTxn: number, secs = SECONDS) =>
       runWriters(ds, writers, secs, perTxn, (em, events) => journalAuditEvents(em, events), (ids) => sequencer.sealed(ids));
-    // Warm-up: connections, plans, JIT of both paths.
+    const submit = (writers: number, perTxn: number, secs = SECONDS) => runSubmitters(sequencer, writers, secs, perTxn);
+    // Warm-up: connections, plans, JIT of every path.
     await baseline(8, 1, 0.5);
     await custos(8, 1, 0.5);
+    await submit(8, 1, 0.5);
     sequencer.takeRounds();
 
     for (const perTxn of PER_TXN) {
       console.log(`${perTxn} event(s) per transaction${perTxn > 3 ? " (VARIANT: our requests journal 1-3)" : ""}`);
-      console.log(`  writers | baseline ev/s  e2e p50/p99 ms | Custos ev/s sealed  seal lag p50/p99 ms  e2e p99 ms | seal rounds: mean batch, mean ms | Custos/baseline`);
+      console.log(`  writers | baseline ev/s  e2e p50/p99 ms | writes: journal ev/s sealed  seal lag p50/p99 ms  e2e p99 ms | seal rounds (both paths): batch, ms | writes/baseline | reads: submit ev/s  p50/p99 ms | reads/baseline`);
       for (const writers of WRITERS) {
         const b: LoadResult[] = [];
         const c: LoadResult[] = [];
+        const r: LoadResult[] = [];
         for (let round = 0; round < ROUNDS; round++) {
           if (round % 2 === 0) {
             b.push(await baseline(writers, perTxn));
             c.push(await custos(writers, perTxn));
+            r.push(await submit(writers, perTxn));
           } else {
+            r.push(await submit(writers, perTxn));
             c.push(await custos(writers, perTxn));
             b.push(await baseline(writers, perTxn));
           }
@@ -63,7 +69,8 @@ async function main(): Promise<void> {
         console.log(
           `  ${String(writers).padStart(7)} | ${fmt(rate(b)).padStart(13)} ${ms(percentile(all(b, "endToEnd"), 50))}/${ms(percentile(all(b, "endToEnd"), 99)).trim().padEnd(6)} | ` +
             `${fmt(rate(c)).padStart(18)} ${ms(percentile(all(c, "sealLag"), 50))}/${ms(percentile(all(c, "sealLag"), 99)).trim().padEnd(12)} ${ms(percentile(all(c, "endToEnd"), 99))}     | ` +
-            `${describeRounds(rounds).padEnd(33)}| ${(rate(c) / rate(b)).toFixed(1)}x (rounds: ${ratios.map((r) => r.toFixed(1)).join(", ")})`,
+            `${describeRounds(rounds).padEnd(33)}| ${(rate(c) / rate(b)).toFixed(1)}x (rounds: ${ratios.map((x) => x.toFixed(1)).join(", ")}) | ` +
+            `${fmt(rate(r)).padStart(18)} ${ms(percentile(all(r, "endToEnd"), 50))}/${ms(percentile(all(r, "endToEnd"), 99)).trim().padEnd(6)} | ${(rate(r) / rate(b)).toFixed(1)}x`,
         );
       }
     }

@@ -73,6 +73,31 @@ export async function runWriters(
   return result;
 }
 
+/**
+ * `writers` closed loops for `seconds`, each handing one request's events straight to the sequencer and
+ * waiting for their receipts: what a read (or a login, a refusal) does after its READ ONLY transaction.
+ */
+export async function runSubmitters(sequencer: AuditSequencer, writers: number, seconds: number, perRequest: number): Promise<LoadResult> {
+  const result: LoadResult = { events: 0, seconds: 0, endToEnd: [], sealLag: [] };
+  const t0 = performance.now();
+  const deadline = t0 + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: writers }, async () => {
+      while (performance.now() < deadline) {
+        const events = requestEvents(perRequest);
+        const s = performance.now();
+        await sequencer.submit(events);
+        const lag = performance.now() - s;
+        result.sealLag.push(lag);
+        result.endToEnd.push(lag);
+        result.events += events.length;
+      }
+    }),
+  );
+  result.seconds = (performance.now() - t0) / 1000;
+  return result;
+}
+
 export function percentile(xs: readonly number[], p: number): number {
   if (xs.length === 0) return NaN;
   const sorted = [...xs].sort((a, b) => a - b);
