@@ -1,11 +1,11 @@
-// The sequencer: seals committed journal entries onto the hash chain, a batch per transaction, one sealer
-// at a time across every replica (advisory lock). Requests wait here for the receipt of their events.
-// Design, guarantees and the commit-to-seal window: docs/audit-sequencer.md.
+// The sequencer: seals journal entries and submitted events onto the hash chain, a round per transaction,
+// one sealer at a time across every replica (advisory lock). Requests wait here for their receipts. Design,
+// guarantees and the commit-to-seal window: docs/audit-sequencer.md; the round's statements: seal-round.ts.
 import type { DataSource, EntityManager } from "typeorm";
 import { AUDIT_CHAIN_LOCK } from "./append";
-import { GENESIS_HEAD, sealEvents, type AuditEventContent } from "./core";
-import { CONTENT_COLUMNS } from "./journal";
-import { INSERT_NODES_SQL, TreeAppender } from "./merkle/node-store";
+import type { AuditEventContent } from "./core";
+import { TreeAppender } from "./merkle/node-store";
+import { sealRound } from "./seal-round";
 
 /** Where an event landed on the chain: what a client can later ask an inclusion proof for. */
 export interface AuditReceipt {
@@ -45,24 +45,6 @@ interface Submission {
   reject(error: Error): void;
 }
 
-interface PendingRow {
-  id: string;
-  occurred_at: Date;
-  actor_id: string | null;
-  actor_role: string | null;
-  action: string;
-  resource_type: string;
-  resource_id: string | null;
-  fields: string[];
-  outcome: string;
-  request_id: string | null;
-  operation: string | null;
-  client_address: string | null;
-  purpose: string | null;
-  details: AuditEventContent["details"];
-}
-
-const COPY_COLUMNS = CONTENT_COLUMNS.map((c) => `p.${c}`).join(", ");
 
 export class AuditSequencer {
   readonly #ds: DataSource;
@@ -240,76 +222,8 @@ export class AuditSequencer {
   }
 
   /** The seal itself, inside the transaction that holds the chain lock: journal entries first, then `direct`. */
-  async #seal(em: EntityManager, direct: readonly AuditEventContent[]): Promise<AuditReceipt[]> {
-    // One row at least (the head), with the journal's columns null when it is empty.
-    const result: Array<PendingRow & { id: string | null; head_seq: string | null; head_hash: string | null }> = await em.query(
-      `WITH head AS (SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1),
-            journal AS (SELECT * FROM audit_pending ORDER BY id LIMIT $1)
-       SELECT p.id::text AS id, ${CONTENT_COLUMNS.map((c) => `p.${c}`).join(", ")},
-              h.seq::text AS head_seq, encode(h.hash, 'hex') AS head_hash
-       FROM (SELECT 1) one LEFT JOIN head h ON true LEFT JOIN journal p ON true
-       ORDER BY p.id`,
-      [this.#batch],
-    );
-    const rows = result.filter((r) => r.id !== null);
-    if (rows.length === 0 && direct.length === 0) return [];
-    const head = result[0].head_seq === null ? GENESIS_HEAD : { seq: Number(result[0].head_seq), hash: result[0].head_hash! };
-    const sealed = sealEvents(head, [...rows.map(toContent), ...direct]);
-    const ids = rows.map((r) => r.id!);
-    const fromJournal = sealed.slice(0, rows.length);
-    const submitted = sealed.slice(rows.length);
-    // The Merkle tree grows in the same statement: it always has exactly as many leaves as the chain.
-    const nodes = await this.#tree.nodesFor(em, head, sealed.map((e) => e.hash));
-    // The journal's delete guard (an AFTER STATEMENT trigger) sees the rows this same statement inserted.
-    await em.query(
-      `WITH moved AS (
-         INSERT INTO audit_event (seq, prev_hash, hash, pending_id, ${CONTENT_COLUMNS.join(", ")})
-         SELECT s.seq, decode(s.prev_hash, 'hex'), decode(s.hash, 'hex'), p.id, ${COPY_COLUMNS}
-         FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS s(pending_id, seq, prev_hash, hash)
-         JOIN audit_pending p ON p.id = s.pending_id
-         ORDER BY s.seq
-         RETURNING pending_id),
-       direct AS (
-         INSERT INTO audit_event (seq, prev_hash, hash, ${CONTENT_COLUMNS.join(", ")})
-         SELECT d.seq, decode(d.prev_hash, 'hex'), decode(d.hash, 'hex'), d.occurred_at, d.actor_id, d.actor_role,
-                d.action, d.resource_type, d.resource_id, ARRAY(SELECT jsonb_array_elements_text(d.fields)), d.outcome,
-                d.request_id, d.operation, d.client_address, d.purpose, d.details
-         FROM unnest($8::bigint[], $9::text[], $10::text[], $11::timestamptz[], $12::uuid[], $13::text[], $14::text[],
-                     $15::text[], $16::text[], $17::jsonb[], $18::text[], $19::text[], $20::text[], $21::text[],
-                     $22::text[], $23::jsonb[])
-              AS d(seq, prev_hash, hash, occurred_at, actor_id, actor_role, action, resource_type, resource_id, fields,
-                   outcome, request_id, operation, client_address, purpose, details)
-         ORDER BY d.seq
-         RETURNING 1),
-       tree AS (${INSERT_NODES_SQL("$5", "$6", "$7")})
-       DELETE FROM audit_pending WHERE id IN (SELECT pending_id FROM moved)`,
-      [
-        ids,
-        fromJournal.map((e) => e.seq),
-        fromJournal.map((e) => e.prevHash),
-        fromJournal.map((e) => e.hash),
-        nodes.levels,
-        nodes.idxs,
-        nodes.hashes,
-        submitted.map((e) => e.seq),
-        submitted.map((e) => e.prevHash),
-        submitted.map((e) => e.hash),
-        submitted.map((e) => e.occurredAt),
-        submitted.map((e) => e.actorId),
-        submitted.map((e) => e.actorRole),
-        submitted.map((e) => e.action),
-        submitted.map((e) => e.resourceType),
-        submitted.map((e) => e.resourceId),
-        submitted.map((e) => JSON.stringify(e.fields)),
-        submitted.map((e) => e.outcome),
-        submitted.map((e) => e.requestId),
-        submitted.map((e) => e.operation),
-        submitted.map((e) => e.clientAddress),
-        submitted.map((e) => e.purpose),
-        submitted.map((e) => JSON.stringify(e.details)),
-      ],
-    );
-    return sealed.map((e, i) => ({ pendingId: i < ids.length ? Number(ids[i]) : null, seq: e.seq, hash: e.hash }));
+  #seal(em: EntityManager, direct: readonly AuditEventContent[]): Promise<AuditReceipt[]> {
+    return sealRound(em, this.#batch, direct, this.#tree);
   }
 
   async #run(): Promise<void> {
@@ -367,22 +281,4 @@ export class AuditSequencer {
     this.#waiters.delete(receipt.pendingId);
     waiter.resolve(receipt);
   }
-}
-
-function toContent(r: PendingRow): AuditEventContent {
-  return {
-    occurredAt: r.occurred_at.toISOString(),
-    actorId: r.actor_id,
-    actorRole: r.actor_role,
-    action: r.action,
-    resourceType: r.resource_type,
-    resourceId: r.resource_id,
-    fields: r.fields,
-    outcome: r.outcome,
-    requestId: r.request_id,
-    operation: r.operation,
-    clientAddress: r.client_address,
-    purpose: r.purpose,
-    details: r.details,
-  };
 }
