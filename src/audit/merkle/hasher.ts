@@ -1,26 +1,39 @@
 // RFC 6962 §2.1 hashing: domain-separated leaf and node hashes over SHA-256, and what a leaf of the Custos
 // log is (the 32 raw bytes of the event's chain hash, docs/audit-merkle.md §1).
-import { createHash } from "node:crypto";
+import * as crypto from "node:crypto";
 
 /** Bytes of one SHA-256 output; every leaf hash, node hash and root has this length. */
 export const HASH_BYTES = 32;
 
-const LEAF_PREFIX = Buffer.from([0x00]);
-const NODE_PREFIX = Buffer.from([0x01]);
+/**
+ * SHA-256 of one buffer: the one-shot crypto.hash where the runtime has it (Node ≥ 20.12, about a third
+ * cheaper for these 33- and 65-byte inputs, which the sequencer hashes twice per event), else createHash.
+ */
+const sha256: (data: Uint8Array) => Buffer =
+  typeof crypto.hash === "function"
+    ? (data) => crypto.hash("sha256", data, "buffer")
+    : (data) => crypto.createHash("sha256").update(data).digest();
 
 /** MTH({}) = SHA-256 of the empty string: the root of a tree with no leaves. */
-export const EMPTY_ROOT: Buffer = createHash("sha256").digest();
+export const EMPTY_ROOT: Buffer = sha256(new Uint8Array(0));
 
 /** SHA-256(0x00 ‖ leaf): the leaf hash of any leaf data. */
 export function leafHash(leaf: Uint8Array): Buffer {
-  return createHash("sha256").update(LEAF_PREFIX).update(leaf).digest();
+  const input = Buffer.allocUnsafe(1 + leaf.byteLength);
+  input[0] = 0x00;
+  input.set(leaf, 1);
+  return sha256(input);
 }
 
 /** SHA-256(0x01 ‖ left ‖ right): the hash of an interior node from its children's hashes. */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
   assertHash(left, "left");
   assertHash(right, "right");
-  return createHash("sha256").update(NODE_PREFIX).update(left).update(right).digest();
+  const input = Buffer.allocUnsafe(1 + 2 * HASH_BYTES);
+  input[0] = 0x01;
+  input.set(left, 1);
+  input.set(right, 1 + HASH_BYTES);
+  return sha256(input);
 }
 
 /**
