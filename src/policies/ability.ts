@@ -13,6 +13,7 @@ export function defineAbilityFor(principal: Principal, ctx: AccessContext = { pu
   ROLE_POLICIES[principal.role]({
     p: principal,
     can: builder.can,
+    cannot: builder.cannot,
     pii: (subject, fields, conditions) => builder.can(full ? "read" : "readMasked", subject, [...fields], conditions),
   });
   return builder.build();

@@ -8,7 +8,7 @@ const SELF = "‹self›";
 const OWN_LINE = "‹own line›";
 const OWN_TEAM = "‹own team›";
 const PII = ["fullName", "nationalId", "phone", "email", "address"] as const;
-const ARRAY_FIELDS = new Set(["businessLines"]);
+const ARRAY_FIELDS = new Set(["businessLines", "attendeeIds"]);
 
 function principal(role: Role): Principal {
   const lined = role === "AGENT" || role === "TEAM_LEAD";

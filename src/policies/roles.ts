@@ -13,12 +13,14 @@ import {
 
 export type AppAbility = MongoAbility;
 type Can = AbilityBuilder<AppAbility>["can"];
+type Cannot = AbilityBuilder<AppAbility>["cannot"];
 type Conditions = Record<string, unknown>;
 
 /** What a role's rules are built from: the principal, and the PII level this request may have. */
 export interface RuleKit {
   p: Principal;
   can: Can;
+  cannot: Cannot;
   /** Grants PII fields in full when this request may see PII in full, else masked. */
   pii(subject: "Customer" | "Case", fields: readonly string[], conditions?: Conditions): void;
 }
@@ -26,6 +28,24 @@ export interface RuleKit {
 const CUSTOMER_RELATIONS = ["transactions", "cases"] as const;
 const CUSTOMER_VIEW = [...CUSTOMER_PUBLIC_FIELDS, ...CUSTOMER_RELATIONS];
 const ALL_PII = ["fullName", "nationalId", "phone", "email", "address"] as const;
+
+/**
+ * The control programme (docs/control-programme.md). An owner of a measure or an action item reports on
+ * it (status, milestones' status, evidence); what a measure is, who owns it and its milestones are
+ * compliance's. Every member of staff may suggest an improvement and read their own suggestions.
+ */
+function controlOwner({ p, can }: RuleKit): void {
+  can("read", "ControlMeasure", { ownerId: p.id });
+  can("update", "ControlMeasure", ["status", "milestoneStatus", "evidence"], { ownerId: p.id });
+  can("read", "ControlActionItem", { ownerId: p.id });
+  can("update", "ControlActionItem", ["status"], { ownerId: p.id });
+  can("read", "ControlMeeting", { attendeeIds: p.id });
+}
+
+function suggester({ p, can }: RuleKit): void {
+  can("create", "Suggestion");
+  can("read", "Suggestion", { authorId: p.id });
+}
 
 function requireLine(p: Principal): string {
   // The database enforces this too (staff_line_matches_role); a token without it is refused outright.
@@ -40,7 +60,8 @@ function hasScope(p: Principal, scope: ServiceScope): boolean {
 export const ROLE_POLICIES: Record<Role, (kit: RuleKit) => void> = {
   // Their line's cases and the customers who have a relationship with that line. They change only cases
   // assigned to them or unassigned in their team; a national id they see only masked.
-  AGENT({ p, can, pii }) {
+  AGENT(kit) {
+    const { p, can, pii } = kit;
     const line = requireLine(p);
     can("read", "Case", [...CASE_PUBLIC_FIELDS], { businessLine: line });
     pii("Case", CASE_PII_FIELDS, { businessLine: line });
@@ -51,6 +72,7 @@ export const ROLE_POLICIES: Record<Role, (kit: RuleKit) => void> = {
     can("reopen", "Case", { businessLine: line });
     can("survey", "Case", { businessLine: line });
     can("update", "Roster", { staffId: p.id });
+    suggester(kit);
     can("read", "Customer", CUSTOMER_VIEW, { businessLines: line });
     pii("Customer", ["fullName", "phone", "email", "address"], { businessLines: line });
     can("readMasked", "Customer", ["nationalId"], { businessLines: line });
@@ -59,7 +81,8 @@ export const ROLE_POLICIES: Record<Role, (kit: RuleKit) => void> = {
     can("read", "Training", { staffId: p.id });
   },
   // Everything of their line, national ids included; corrections of names too.
-  TEAM_LEAD({ p, can, pii }) {
+  TEAM_LEAD(kit) {
+    const { p, can, pii } = kit;
     const line = requireLine(p);
     can("read", "Case", [...CASE_PUBLIC_FIELDS], { businessLine: line });
     pii("Case", CASE_PII_FIELDS, { businessLine: line });
@@ -81,10 +104,13 @@ export const ROLE_POLICIES: Record<Role, (kit: RuleKit) => void> = {
     can("update", "Customer", ["fullName", "phone", "email", "address"], { businessLines: line });
     can("read", "StaffUser");
     can("read", "Training", { staffId: p.id });
+    controlOwner(kit);
+    suggester(kit);
   },
   // Reads everything, PII and the audit trail included; writes nothing on cases or customers; keeps the
   // training records.
-  COMPLIANCE_OFFICER({ can, pii }) {
+  COMPLIANCE_OFFICER(kit) {
+    const { p, can, pii } = kit;
     can("read", "Case", [...CASE_PUBLIC_FIELDS]);
     pii("Case", CASE_PII_FIELDS);
     // Oversight of every line's deadlines and workload (read only).
@@ -103,9 +129,19 @@ export const ROLE_POLICIES: Record<Role, (kit: RuleKit) => void> = {
     can("erase", "Customer");
     can("hold", "Customer");
     can("export", "Customer");
+    // The control programme is theirs to run: the register, meetings and action items. They review
+    // suggestions, never their own (segregation of duties).
+    can("manage", "ControlMeasure");
+    can("manage", "ControlMeeting");
+    can("manage", "ControlActionItem");
+    can("create", "Suggestion");
+    can("read", "Suggestion");
+    can("update", "Suggestion");
+    kit.cannot("update", "Suggestion", { authorId: p.id });
   },
   // Access data and the audit trail; sees that customers and cases exist, never what they say.
-  SECURITY_ANALYST({ p, can }) {
+  SECURITY_ANALYST(kit) {
+    const { p, can } = kit;
     can("read", "AuditEvent");
     can("export", "AuditEvent");
     can("read", "AuditReport");
@@ -113,11 +149,15 @@ export const ROLE_POLICIES: Record<Role, (kit: RuleKit) => void> = {
     can("read", "Customer", [...CUSTOMER_PUBLIC_FIELDS]);
     can("read", "Case", [...CASE_PUBLIC_FIELDS]);
     can("read", "Training", { staffId: p.id });
+    suggester(kit);
   },
   // Users and configuration; no customer or case data at all.
-  ADMIN({ p, can }) {
+  ADMIN(kit) {
+    const { p, can } = kit;
     can("manage", "StaffUser");
     can("read", "Training", { staffId: p.id });
+    controlOwner(kit);
+    suggester(kit);
   },
   // An external auditor or regulator, for a time window: the audit trail and its export; not the security
   // reports (they profile staff), nothing about customers.
@@ -125,6 +165,11 @@ export const ROLE_POLICIES: Record<Role, (kit: RuleKit) => void> = {
     can("read", "AuditEvent");
     can("export", "AuditEvent");
     can("export", "AuditBundle");
+    // The control programme as evidence of the controls (read only); not staff, so no suggestions.
+    can("read", "ControlMeasure");
+    can("read", "ControlMeeting");
+    can("read", "ControlActionItem");
+    can("read", "Suggestion");
   },
   // An internal app: exactly what its scopes grant; PII only with a PII scope (and a stated purpose).
   SERVICE({ p, can, pii }) {

@@ -12,9 +12,12 @@ import { CUSTOMER_PII_FIELDS } from "../domain/enums";
  * case), extend (a regulatory deadline to 30 or 60 days), supervise (the team-lead views: open cases by
  * clock state, workload per agent, cases due soon; row conditions scope them by line). Roster: the duty
  * roster (who is on duty and gets new cases).
+ * The control programme (docs/control-programme.md): ControlMeasure (the register, its milestones and
+ * evidence; field rules say which parts an owner may update), ControlMeeting (meetings and decisions),
+ * ControlActionItem (a meeting's action items), Suggestion (staff improvement suggestions; update = review).
  */
 export type Action = "read" | "readMasked" | "create" | "update" | "manage" | "erase" | "hold" | "export" | "assign" | "escalate" | "reopen" | "survey" | "extend" | "supervise";
-export type SubjectName = "Customer" | "Case" | "AuditEvent" | "AuditReport" | "AuditBundle" | "StaffUser" | "Training" | "Roster" | "all";
+export type SubjectName = "Customer" | "Case" | "AuditEvent" | "AuditReport" | "AuditBundle" | "StaffUser" | "Training" | "Roster" | "ControlMeasure" | "ControlMeeting" | "ControlActionItem" | "Suggestion" | "all";
 
 export interface Principal {
   readonly id: string;
@@ -91,6 +94,10 @@ export const CASE_FIELDS = [...CASE_PUBLIC_FIELDS, ...CASE_PII_FIELDS] as const;
 /** Customer fields a client may set; everything else on a customer is the server's. */
 export const CUSTOMER_WRITABLE_FIELDS = ["fullName", "nationalId", "phone", "email", "address"] as const;
 
+/** Parts of a control measure a write names: owners may move status, milestones' status and evidence only. */
+export const CONTROL_MEASURE_FIELDS = ["title", "objective", "ownerId", "status", "milestones", "milestoneStatus", "evidence"] as const;
+export const CONTROL_ACTION_ITEM_FIELDS = ["title", "ownerId", "dueAt", "status"] as const;
+
 export const FIELDS_OF: Record<Exclude<SubjectName, "all">, readonly string[]> = {
   Customer: CUSTOMER_FIELDS,
   Case: CASE_FIELDS,
@@ -100,4 +107,8 @@ export const FIELDS_OF: Record<Exclude<SubjectName, "all">, readonly string[]> =
   StaffUser: [],
   Training: [],
   Roster: [],
+  ControlMeasure: CONTROL_MEASURE_FIELDS,
+  ControlMeeting: [],
+  ControlActionItem: CONTROL_ACTION_ITEM_FIELDS,
+  Suggestion: [],
 };

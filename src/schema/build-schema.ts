@@ -15,6 +15,7 @@ import { CustomerResolver } from "../resolvers/customer.resolver";
 import { DataProtectionResolver } from "../resolvers/data-protection.resolver";
 import { SessionResolver } from "../resolvers/session.resolver";
 import { TrainingResolver } from "../resolvers/training.resolver";
+import { ControlProgrammeResolver } from "../resolvers/control-programme.resolver";
 import type { Services } from "../services";
 
 export async function buildGraphQLSchema(services: Services): Promise<GraphQLSchema> {
@@ -33,9 +34,10 @@ export async function buildGraphQLSchema(services: Services): Promise<GraphQLSch
     [AuditBundleResolver, new AuditBundleResolver(services.auditBundles)],
     [TrainingResolver, new TrainingResolver(services.training)],
     [DataProtectionResolver, new DataProtectionResolver(services.dataProtection)],
+    [ControlProgrammeResolver, new ControlProgrammeResolver(services.controlProgramme)],
   ]);
   return buildSchema({
-    resolvers: [AuthResolver, SessionResolver, AccountResolver, CustomerResolver, CaseResolver, CaseHandlingResolver, CaseLeadResolver, Customer360Resolver, AuditResolver, AuditReportResolver, AuditProofResolver, AuditBundleResolver, TrainingResolver, DataProtectionResolver],
+    resolvers: [AuthResolver, SessionResolver, AccountResolver, CustomerResolver, CaseResolver, CaseHandlingResolver, CaseLeadResolver, Customer360Resolver, AuditResolver, AuditReportResolver, AuditProofResolver, AuditBundleResolver, TrainingResolver, DataProtectionResolver, ControlProgrammeResolver],
     container: {
       get(someClass: Function) {
         const instance = instances.get(someClass);

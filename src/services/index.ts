@@ -28,6 +28,7 @@ import { ServiceClientService } from "./service-client.service";
 import { SessionService } from "./session.service";
 import { StaffService } from "./staff.service";
 import { TrainingService } from "./training.service";
+import { ControlProgrammeService, type ControlProgrammeOptions } from "./control-programme.service";
 
 export interface Services {
   store: AuditedStore;
@@ -56,6 +57,8 @@ export interface Services {
   training: TrainingService;
   serviceClients: ServiceClientService;
   dataProtection: DataProtectionService;
+  /** The control programme: register, meetings, action items, suggestions (docs/control-programme.md). */
+  controlProgramme: ControlProgrammeService;
 }
 
 export async function createServices(deps: {
@@ -78,6 +81,8 @@ export async function createServices(deps: {
   sequencer?: Omit<SequencerOptions, "onError">;
   /** Benchmarks only (bench/audit-read.ts): replaces the journal + sequencer as the store's audit sink. */
   auditSink?: AuditSink;
+  /** The control programme's review window for suggestions (default 14 days). */
+  controlProgramme?: ControlProgrammeOptions;
 }): Promise<Services> {
   const { ds, keys, clock, logger } = deps;
   const passwordParams = deps.passwordParams ?? DEFAULT_PASSWORD_PARAMS;
@@ -157,6 +162,7 @@ export async function createServices(deps: {
     training: new TrainingService(store),
     serviceClients,
     dataProtection: new DataProtectionService(store, cipher, deps.retention ?? DEFAULT_RETENTION),
+    controlProgramme: new ControlProgrammeService(store, clock, deps.controlProgramme),
   };
 }
 

@@ -60,6 +60,45 @@ const LEADS_ONLY = { AGENT: "FORBIDDEN", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "F
 const SUPERVISORS = { AGENT: "FORBIDDEN", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "FORBIDDEN", ADMIN: "FORBIDDEN", AUDITOR: "FORBIDDEN", SERVICE: "FORBIDDEN" } as const;
 const CASE_READERS = { AGENT: "OK", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "OK", ADMIN: "FORBIDDEN", AUDITOR: "FORBIDDEN", SERVICE: "OK" } as const;
 
+// The control programme: compliance runs it, owners (team leads, admins) report on what they own,
+// auditors read, every member of staff may suggest (docs/control-programme.md).
+const COMPLIANCE_ONLY = { AGENT: "FORBIDDEN", TEAM_LEAD: "FORBIDDEN", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "FORBIDDEN", ADMIN: "FORBIDDEN", AUDITOR: "FORBIDDEN", SERVICE: "FORBIDDEN" } as const;
+const CONTROL_READERS = { AGENT: "FORBIDDEN", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "FORBIDDEN", ADMIN: "OK", AUDITOR: "OK", SERVICE: "FORBIDDEN" } as const;
+const CONTROL_OWNERS = { AGENT: "FORBIDDEN", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "FORBIDDEN", ADMIN: "OK", AUDITOR: "FORBIDDEN", SERVICE: "FORBIDDEN" } as const;
+const STAFF_SUGGESTERS = { AGENT: "OK", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "OK", ADMIN: "OK", AUDITOR: "FORBIDDEN", SERVICE: "FORBIDDEN" } as const;
+const SUGGESTION_READERS = { ...STAFF_SUGGESTERS, AUDITOR: "OK" } as const;
+
+/** Owned by the caller when the caller can own control items (a lead, an admin), else by the fixtures' lead. */
+function controlOwnerFor(c: Caller): string {
+  return c.role === "TEAM_LEAD" || c.role === "ADMIN" ? c.login!.id : fixtures.id;
+}
+
+async function newControlMeasure(ownerId: string): Promise<{ id: string; milestoneId: string }> {
+  const res = await server.gql(
+    `mutation($i: CreateControlMeasureInput!) { createControlMeasure(input: $i) { id milestones { id } } }`,
+    { i: { title: "Matrix control", objective: "Matrix objective", ownerId, milestones: [{ title: "m1", dueAt: "2027-01-01T00:00:00.000Z" }] } },
+    { token: callers.get("COMPLIANCE_OFFICER")!.token },
+  );
+  expect(res.errors).toBeUndefined();
+  return { id: res.data!.createControlMeasure.id, milestoneId: res.data!.createControlMeasure.milestones[0].id };
+}
+
+async function newActionItem(ownerId: string): Promise<string> {
+  const res = await server.gql(
+    `mutation($i: RecordControlMeetingInput!) { recordControlMeeting(input: $i) { actionItems { id } } }`,
+    { i: { title: "Matrix meeting", heldAt: "2026-11-01T09:00:00.000Z", attendeeIds: [ownerId], actionItems: [{ title: "a1", ownerId, dueAt: "2027-01-01T00:00:00.000Z" }] } },
+    { token: callers.get("COMPLIANCE_OFFICER")!.token },
+  );
+  expect(res.errors).toBeUndefined();
+  return res.data!.recordControlMeeting.actionItems[0].id;
+}
+
+async function newSuggestion(): Promise<string> {
+  const res = await server.gql(`mutation { submitImprovementSuggestion(text: "Matrix suggestion") { id } }`, {}, { token: callers.get("AGENT")!.token });
+  expect(res.errors).toBeUndefined();
+  return res.data!.submitImprovementSuggestion.id;
+}
+
 function outcome(res: GraphQLResponse): Outcome {
   if (!res.errors?.length) return "OK";
   return res.errors[0].extensions!.code as Outcome;
@@ -224,6 +263,46 @@ const OPERATIONS: Record<string, { run: (c: Caller) => Promise<GraphQLResponse>;
         i: { staffId: callers.get("AGENT")!.login!.id, course: "COMPLAINTS_HANDLING", completedAt: "2026-10-01T00:00:00.000Z", expiresAt: "2027-10-01T00:00:00.000Z" },
       }, { token: c.token }),
     expect: { AGENT: "FORBIDDEN", TEAM_LEAD: "FORBIDDEN", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "FORBIDDEN", ADMIN: "FORBIDDEN", AUDITOR: "FORBIDDEN", SERVICE: "FORBIDDEN" },
+  },
+  controlMeasures: { run: (c) => server.gql(`{ controlMeasures { id } }`, {}, { token: c.token }), expect: CONTROL_READERS },
+  controlMeetings: { run: (c) => server.gql(`{ controlMeetings { id } }`, {}, { token: c.token }), expect: CONTROL_READERS },
+  controlActionItems: { run: (c) => server.gql(`{ controlActionItems { id } }`, {}, { token: c.token }), expect: CONTROL_READERS },
+  overdueControlItems: { run: (c) => server.gql(`{ overdueControlItems { asOf } }`, {}, { token: c.token }), expect: CONTROL_READERS },
+  improvementSuggestions: { run: (c) => server.gql(`{ improvementSuggestions { id } }`, {}, { token: c.token }), expect: SUGGESTION_READERS },
+  createControlMeasure: {
+    run: (c) =>
+      server.gql(`mutation($i: CreateControlMeasureInput!) { createControlMeasure(input: $i) { id } }`, { i: { title: "t", objective: "o", ownerId: fixtures.id } }, { token: c.token }),
+    expect: COMPLIANCE_ONLY,
+  },
+  updateControlMeasure: {
+    run: async (c) => server.gql(`mutation($id: ID!) { updateControlMeasure(id: $id, input: { status: IN_PROGRESS }) { id } }`, { id: (await newControlMeasure(controlOwnerFor(c))).id }, { token: c.token }),
+    expect: CONTROL_OWNERS,
+  },
+  addControlMilestone: {
+    run: async (c) =>
+      server.gql(`mutation($id: ID!) { addControlMilestone(measureId: $id, input: { title: "m2", dueAt: "2027-02-01T00:00:00.000Z" }) { id } }`, { id: (await newControlMeasure(controlOwnerFor(c))).id }, { token: c.token }),
+    expect: COMPLIANCE_ONLY,
+  },
+  setControlMilestoneStatus: {
+    run: async (c) => server.gql(`mutation($m: ID!) { setControlMilestoneStatus(milestoneId: $m, status: DONE) { id } }`, { m: (await newControlMeasure(controlOwnerFor(c))).milestoneId }, { token: c.token }),
+    expect: CONTROL_OWNERS,
+  },
+  addControlEvidence: {
+    run: async (c) => server.gql(`mutation($id: ID!) { addControlEvidence(measureId: $id, reference: "DMS:MATRIX-1") { id } }`, { id: (await newControlMeasure(controlOwnerFor(c))).id }, { token: c.token }),
+    expect: CONTROL_OWNERS,
+  },
+  recordControlMeeting: {
+    run: (c) => server.gql(`mutation($i: RecordControlMeetingInput!) { recordControlMeeting(input: $i) { id } }`, { i: { title: "m", heldAt: "2026-11-01T09:00:00.000Z", attendeeIds: [fixtures.id] } }, { token: c.token }),
+    expect: COMPLIANCE_ONLY,
+  },
+  setControlActionItemStatus: {
+    run: async (c) => server.gql(`mutation($i: ID!) { setControlActionItemStatus(id: $i, status: DONE) { id } }`, { i: await newActionItem(controlOwnerFor(c)) }, { token: c.token }),
+    expect: CONTROL_OWNERS,
+  },
+  submitImprovementSuggestion: { run: (c) => server.gql(`mutation { submitImprovementSuggestion(text: "Matrix idea") { id } }`, {}, { token: c.token }), expect: STAFF_SUGGESTERS },
+  reviewImprovementSuggestion: {
+    run: async (c) => server.gql(`mutation($i: ID!) { reviewImprovementSuggestion(id: $i, decision: ACCEPTED) { id } }`, { i: await newSuggestion() }, { token: c.token }),
+    expect: COMPLIANCE_ONLY,
   },
   // A throwaway account per caller, so no caller's own session is disturbed.
   setStaffUserActive: {
