@@ -36,12 +36,15 @@ export async function auditPrivilegeProblems(ds: DataSource): Promise<string[]> 
     SELECT r.rolsuper AS superuser,
            has_table_privilege('audit_event', 'UPDATE') OR has_table_privilege('audit_event', 'DELETE')
              OR has_table_privilege('audit_event', 'TRUNCATE') AS rewrite_chain,
-           has_table_privilege('audit_pending', 'UPDATE') OR has_table_privilege('audit_pending', 'TRUNCATE') AS rewrite_journal
+           has_table_privilege('audit_pending', 'UPDATE') OR has_table_privilege('audit_pending', 'TRUNCATE') AS rewrite_journal,
+           has_table_privilege('audit_checkpoint', 'UPDATE') OR has_table_privilege('audit_checkpoint', 'DELETE')
+             OR has_table_privilege('audit_merkle_node', 'UPDATE') OR has_table_privilege('audit_merkle_node', 'DELETE') AS rewrite_evidence
     FROM pg_roles r WHERE r.rolname = current_user`);
   const problems: string[] = [];
   if (row.superuser) problems.push("the application's database role is a superuser");
   if (row.rewrite_chain) problems.push("the application's database role may UPDATE, DELETE or TRUNCATE audit_event");
   if (row.rewrite_journal) problems.push("the application's database role may UPDATE or TRUNCATE audit_pending");
+  if (row.rewrite_evidence) problems.push("the application's database role may UPDATE or DELETE audit_checkpoint or audit_merkle_node");
   return problems;
 }
 
