@@ -13,6 +13,12 @@ export interface RequestMeta {
    * `extensions.auditReceipts` (docs/audit-merkle.md §5). Absent where nobody collects them (the CLI).
    */
   readonly auditReceipts?: AuditReceiptRef[];
+  /**
+   * The seals of this request's reads, awaited before the response leaves (src/http/server.ts): one wait
+   * per request instead of one per read, fail-closed all the same. Absent outside GraphQL (CLI, token
+   * endpoint): each read then waits for its own seal before returning.
+   */
+  readonly auditSeals?: Promise<void>[];
 }
 
 /** Where one of the request's audit events landed: its seq and RFC 6962 leaf hash (lower-case hex). */

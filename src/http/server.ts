@@ -14,7 +14,7 @@ import type { DataSource } from "typeorm";
 import { sanitizeHeaderValue, type RequestContext, type RequestMeta } from "../context";
 import { parsePurpose } from "../domain/purpose";
 import { migrationsApplied } from "../db/data-source";
-import { createFormatError, CustosError, isDatabaseUnavailable } from "../errors";
+import { auditUnavailable, createFormatError, CustosError, isDatabaseUnavailable } from "../errors";
 import { documentLimitRules, limitRequestDocuments } from "./document-limits";
 import { oauthTokenRouter } from "./oauth-token";
 import { defineAbilityFor } from "../policies";
@@ -73,14 +73,24 @@ function serviceUnavailableError(): GraphQLError {
 }
 
 /**
- * Every response carries, in `extensions.auditReceipts`, where the request's audit events landed on the log
- * ([{ seq, leafHash }], docs/audit-merkle.md §5): a client can later ask for their inclusion proofs.
+ * The last gate before a response leaves: every read of the request must have its audit events on the
+ * chain, or the response is replaced by AUDIT_UNAVAILABLE with no data (fail-closed; the reads handed their
+ * seals here so that a request waits once, not once per read). Then every response carries, in
+ * `extensions.auditReceipts`, where its audit events landed on the log ([{ seq, leafHash }],
+ * docs/audit-merkle.md §5): a client can later ask for their inclusion proofs.
  */
-function auditReceiptsPlugin(): ApolloServerPlugin<RequestContext> {
+function auditResponsePlugin(): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart() {
       return {
         async willSendResponse({ response, contextValue }) {
+          const seals = contextValue.meta.auditSeals ?? [];
+          const outcomes = await Promise.allSettled(seals);
+          if (outcomes.some((o) => o.status === "rejected")) {
+            const refused = auditUnavailable();
+            response.body = { kind: "single", singleResult: { data: null, errors: [{ message: refused.message, extensions: { code: refused.code } }] } };
+            return;
+          }
           const receipts = contextValue.meta.auditReceipts;
           if (!receipts?.length || response.body.kind !== "single") return;
           const result = response.body.singleResult;
@@ -131,7 +141,7 @@ export async function startHttpServer(
       ApolloServerPluginLandingPageDisabled(),
       ...(opts.production ? [ApolloServerPluginDisableSuggestions()] : []),
       requestPlugin(logger),
-      auditReceiptsPlugin(),
+      auditResponsePlugin(),
     ],
   });
   await apollo.start();
@@ -183,6 +193,7 @@ export async function startHttpServer(
           clientAddress: req.ip ?? null,
           purpose: parsePurpose(req.header("x-custos-purpose")),
           auditReceipts: [],
+          auditSeals: [],
         };
         const header = req.header("authorization");
         if (!header) return { actor: null, meta };

@@ -111,8 +111,7 @@ export class AuditedStore {
     let readEvents: AuditEventContent[] = [];
     let result: T;
     try {
-      result = await this.ds.transaction("READ COMMITTED", async (em) => {
-        if (intent === null) await em.query(`SET TRANSACTION READ ONLY`);
+      result = await inTransaction(this.ds, intent === null ? "READ ONLY" : "READ WRITE", async (em) => {
         const uow = new UnitOfWork(em, actor, this.clock.now(), attempts);
         const value = await work(uow);
         const events = [...uow.pending, ...attempts].map((d) => this.toContent(actor, d));
@@ -142,12 +141,21 @@ export class AuditedStore {
       throw error;
     }
     if (intent === null) {
-      try {
-        keepReceipts(actor, await this.sink.submit(readEvents));
-      } catch (error) {
-        this.onAuditFailure(error, { requestId: actor.meta.requestId, stage: "seal" });
-        throw auditUnavailable();
+      const sealing = this.sink.submit(readEvents).then(
+        (receipts) => keepReceipts(actor, receipts),
+        (error) => {
+          this.onAuditFailure(error, { requestId: actor.meta.requestId, stage: "seal" });
+          throw auditUnavailable();
+        },
+      );
+      // Within a GraphQL request the response waits for every read's seal before it leaves.
+      const deferred = actor.meta.auditSeals;
+      if (!deferred) {
+        await sealing;
+        return result;
       }
+      sealing.catch(() => undefined); // observed by the response, not here
+      deferred.push(sealing);
       return result;
     }
     try {
@@ -212,4 +220,28 @@ function keepReceipts(actor: AuditActor, receipts: readonly AuditReceipt[]): voi
   const into = actor.meta.auditReceipts;
   if (!into) return;
   for (const r of receipts) into.push({ seq: r.seq, leafHash: eventLeafHash(r.hash).toString("hex") });
+}
+
+/**
+ * A READ COMMITTED transaction, READ ONLY for reads (a read can then never write unaudited), set in the
+ * one statement after BEGIN. TypeORM's own wrapper would spend a third round trip on a read's mode.
+ */
+async function inTransaction<T>(ds: DataSource, access: "READ ONLY" | "READ WRITE", work: (em: EntityManager) => Promise<T>): Promise<T> {
+  const runner = ds.createQueryRunner();
+  try {
+    await runner.connect();
+    await runner.startTransaction();
+    let value: T;
+    try {
+      await runner.query(`SET TRANSACTION ISOLATION LEVEL READ COMMITTED ${access}`);
+      value = await work(runner.manager);
+      await runner.commitTransaction();
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    }
+    return value;
+  } finally {
+    await runner.release();
+  }
 }
