@@ -95,6 +95,8 @@ export const ROLE_POLICIES: Record<Role, (kit: RuleKit) => void> = {
     can("extend", "Case", { businessLine: line });
     // The supervision views (clock states, workload, cases due) cover the lead's line only.
     can("supervise", "Case", { businessLine: line });
+    // Service-quality figures of their own line only (the condition scopes the SQL that counts).
+    can("read", "ServiceQuality", { businessLine: line });
     can("reopen", "Case", { businessLine: line });
     can("survey", "Case", { businessLine: line });
     can("update", "Roster", { teamId: p.teamId });
@@ -115,6 +117,11 @@ export const ROLE_POLICIES: Record<Role, (kit: RuleKit) => void> = {
     pii("Case", CASE_PII_FIELDS);
     // Oversight of every line's deadlines and workload (read only).
     can("supervise", "Case");
+    // Service quality of every line; breaches raise alerts, which compliance acknowledges.
+    can("read", "ServiceQuality");
+    can("read", "QualityAlert");
+    can("create", "QualityAlert");
+    can("update", "QualityAlert");
     can("read", "Customer", CUSTOMER_VIEW);
     pii("Customer", ALL_PII);
     can("read", "AuditEvent");
@@ -170,6 +177,9 @@ export const ROLE_POLICIES: Record<Role, (kit: RuleKit) => void> = {
     can("read", "ControlMeeting");
     can("read", "ControlActionItem");
     can("read", "Suggestion");
+    // Service-quality figures (counts, no customer data) and the alerts, read only.
+    can("read", "ServiceQuality");
+    can("read", "QualityAlert");
   },
   // An internal app: exactly what its scopes grant; PII only with a PII scope (and a stated purpose).
   SERVICE({ p, can, pii }) {

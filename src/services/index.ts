@@ -29,6 +29,7 @@ import { SessionService } from "./session.service";
 import { StaffService } from "./staff.service";
 import { TrainingService } from "./training.service";
 import { ControlProgrammeService, type ControlProgrammeOptions } from "./control-programme.service";
+import { QualityMetricsService } from "./quality-metrics.service";
 
 export interface Services {
   store: AuditedStore;
@@ -59,6 +60,8 @@ export interface Services {
   dataProtection: DataProtectionService;
   /** The control programme: register, meetings, action items, suggestions (docs/control-programme.md). */
   controlProgramme: ControlProgrammeService;
+  /** Service-quality metrics and their alerts (docs/service-quality.md). */
+  qualityMetrics: QualityMetricsService;
 }
 
 export async function createServices(deps: {
@@ -163,6 +166,7 @@ export async function createServices(deps: {
     serviceClients,
     dataProtection: new DataProtectionService(store, cipher, deps.retention ?? DEFAULT_RETENTION),
     controlProgramme: new ControlProgrammeService(store, clock, deps.controlProgramme),
+    qualityMetrics: new QualityMetricsService(store),
   };
 }
 

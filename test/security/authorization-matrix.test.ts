@@ -67,6 +67,8 @@ const CONTROL_READERS = { AGENT: "FORBIDDEN", TEAM_LEAD: "OK", COMPLIANCE_OFFICE
 const CONTROL_OWNERS = { AGENT: "FORBIDDEN", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "FORBIDDEN", ADMIN: "OK", AUDITOR: "FORBIDDEN", SERVICE: "FORBIDDEN" } as const;
 const STAFF_SUGGESTERS = { AGENT: "OK", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "OK", ADMIN: "OK", AUDITOR: "FORBIDDEN", SERVICE: "FORBIDDEN" } as const;
 const SUGGESTION_READERS = { ...STAFF_SUGGESTERS, AUDITOR: "OK" } as const;
+const QUALITY_READERS = { AGENT: "FORBIDDEN", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "FORBIDDEN", ADMIN: "FORBIDDEN", AUDITOR: "OK", SERVICE: "FORBIDDEN" } as const;
+const QUALITY_ALERT_READERS = { ...COMPLIANCE_ONLY, AUDITOR: "OK" } as const;
 
 /** Owned by the caller when the caller can own control items (a lead, an admin), else by the fixtures' lead. */
 function controlOwnerFor(c: Caller): string {
@@ -269,6 +271,23 @@ const OPERATIONS: Record<string, { run: (c: Caller) => Promise<GraphQLResponse>;
   controlActionItems: { run: (c) => server.gql(`{ controlActionItems { id } }`, {}, { token: c.token }), expect: CONTROL_READERS },
   overdueControlItems: { run: (c) => server.gql(`{ overdueControlItems { asOf } }`, {}, { token: c.token }), expect: CONTROL_READERS },
   improvementSuggestions: { run: (c) => server.gql(`{ improvementSuggestions { id } }`, {}, { token: c.token }), expect: SUGGESTION_READERS },
+  // Service quality (docs/service-quality.md): compliance every line, leads their own, auditors read; alerts
+  // are compliance's (auditors read them).
+  serviceQuality: {
+    run: (c) => server.gql(`{ serviceQuality(from: "2026-11-01", to: "2026-11-02", cut: BUSINESS_LINE) { groups { cutValue } } }`, {}, { token: c.token }),
+    expect: QUALITY_READERS,
+  },
+  qualityAlerts: { run: (c) => server.gql(`{ qualityAlerts { id } }`, {}, { token: c.token }), expect: QUALITY_ALERT_READERS },
+  acknowledgeQualityAlert: {
+    run: async (c) => {
+      const [alert] = await server.sql<{ id: string }>(
+        `INSERT INTO quality_alert (metric, period_from, period_to, cut_kind, cut_value, numerator, denominator, value, target, status, raised_at)
+         VALUES ('CHURN_RATE', now() - interval '1 day', now() + (random() * 1000000) * interval '1 second', 'NONE', '', 1, 2, 0.5, 0.05, 'BREACHED', now()) RETURNING id`,
+      );
+      return server.gql(`mutation($id: ID!) { acknowledgeQualityAlert(id: $id) { id acknowledgedAt } }`, { id: alert.id }, { token: c.token });
+    },
+    expect: COMPLIANCE_ONLY,
+  },
   createControlMeasure: {
     run: (c) =>
       server.gql(`mutation($i: CreateControlMeasureInput!) { createControlMeasure(input: $i) { id } }`, { i: { title: "t", objective: "o", ownerId: fixtures.id } }, { token: c.token }),
