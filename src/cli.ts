@@ -8,6 +8,7 @@ import { checkpointCommand, checkpointPublicCommand, rotateCheckpointCommand, ve
 import { auditExportCommand } from "./audit/export-command";
 import { ProofUsageError, proofCommand } from "./audit/proof-commands";
 import { exportBundleCommand } from "./audit/export-bundle-command";
+import { reportCommand, reportVerifyCommand } from "./reports/report-command";
 import { BUSINESS_LINES, STAFF_ROLES } from "./domain/enums";
 import { SERVICE_SCOPES } from "./policies";
 import { CustosError } from "./errors";
@@ -38,6 +39,12 @@ Commands:
                                 signed audit bundle of a period (or one customer): events, checkpoints,
                                 inclusion and consistency proofs, signed manifest; check it offline with
                                 custos-verify BUNDLE --key KEYS (audited; progress on stderr)
+  report complaints|access|training-controls --from ISO --to ISO --format json|csv|xlsx|pdf --out FILE
+                                a regulators' report of [from, to) written to FILE, with its detached
+                                signature (JWS, checkpoint key) in FILE.jws (audited)
+  report verify FILE SIG --key JWKS
+                                check a report file against its signature and the published checkpoint keys,
+                                offline; exit 0 VALID, 1 INVALID with the reason
   proof inclusion --seq N --tree-size M
                                 the Merkle inclusion proof of event N in the tree of the first M events, as
                                 JSON; checked against the signed checkpoint at M if any (exit 1 if it fails)
@@ -245,6 +252,10 @@ export async function runCli(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command ? 0 : 2;
   }
+  if (command === "report" && rest[0] === "verify") {
+    // Offline: the file, its signature and the published keys; no configuration or database.
+    return reportVerifyCommand(rest.slice(1));
+  }
   if (command === "policies") {
     // Needs no configuration, database or keys: it reads the policy source only.
     process.stdout.write(renderPolicyMatrix());
@@ -277,6 +288,8 @@ export async function runCli(argv: string[]): Promise<number> {
       return withCore(config, (core) => auditExportCommand(core, rest.slice(1), cliActor("audit.export")));
     case "export":
       return withCore(config, (core) => exportBundleCommand(core, rest, cliActor("export")));
+    case "report":
+      return withCore(config, (core) => reportCommand(core, rest, cliActor("report")));
     case "proof":
       return withCore(config, (core) =>
         proofCommand(core, rest, cliActor("proof")).catch((error: unknown) => {

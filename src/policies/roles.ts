@@ -128,6 +128,8 @@ export const ROLE_POLICIES: Record<Role, (kit: RuleKit) => void> = {
     can("export", "AuditEvent");
     // Signed export bundles with proofs, for regulators (docs/audit-bundle-format.md).
     can("export", "AuditBundle");
+    // Regulators' reports (complaint return, access, training and controls), signed (docs/regulatory-reports.md).
+    can("export", "RegulatoryReport");
     can("read", "AuditReport");
     can("read", "StaffUser");
     can("read", "Training");
@@ -172,6 +174,9 @@ export const ROLE_POLICIES: Record<Role, (kit: RuleKit) => void> = {
     can("read", "AuditEvent");
     can("export", "AuditEvent");
     can("export", "AuditBundle");
+    // Regulators' reports of aggregates: the complaint return and the training and controls status. Not the
+    // access report: like the security reports it profiles staff.
+    can("export", "RegulatoryReport", { kind: { $in: ["complaints", "training-controls"] } });
     // The control programme as evidence of the controls (read only); not staff, so no suggestions.
     can("read", "ControlMeasure");
     can("read", "ControlMeeting");

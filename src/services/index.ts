@@ -29,6 +29,7 @@ import { SessionService } from "./session.service";
 import { StaffService } from "./staff.service";
 import { TrainingService } from "./training.service";
 import { ControlProgrammeService, type ControlProgrammeOptions } from "./control-programme.service";
+import { RegulatoryReportService } from "./report.service";
 import { QualityMetricsService } from "./quality-metrics.service";
 
 export interface Services {
@@ -60,6 +61,8 @@ export interface Services {
   dataProtection: DataProtectionService;
   /** The control programme: register, meetings, action items, suggestions (docs/control-programme.md). */
   controlProgramme: ControlProgrammeService;
+  /** Regulators' reports, signed (docs/regulatory-reports.md): `custos report` and generateRegulatoryReport. */
+  regulatoryReports: RegulatoryReportService;
   /** Service-quality metrics and their alerts (docs/service-quality.md). */
   qualityMetrics: QualityMetricsService;
 }
@@ -166,6 +169,15 @@ export async function createServices(deps: {
     serviceClients,
     dataProtection: new DataProtectionService(store, cipher, deps.retention ?? DEFAULT_RETENTION),
     controlProgramme: new ControlProgrammeService(store, clock, deps.controlProgramme),
+    regulatoryReports: new RegulatoryReportService({
+      ds,
+      store,
+      checkpoints,
+      keys: deps.checkpoints?.key ?? null,
+      clock,
+      workingHours: deps.workingHours ?? DEFAULT_WORKING_HOURS,
+      suggestionReviewDays: deps.controlProgramme?.suggestionReviewDays ?? 14,
+    }),
     qualityMetrics: new QualityMetricsService(store),
   };
 }

@@ -156,6 +156,12 @@ const OPERATIONS: Record<string, { run: (c: Caller) => Promise<GraphQLResponse>;
       server.gql(`mutation($id: ID) { exportAuditBundle(from: "2000-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z", customerId: $id) { eventCount } }`, { id: customerId }, { token: c.token }),
     expect: { AGENT: "FORBIDDEN", TEAM_LEAD: "FORBIDDEN", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "FORBIDDEN", ADMIN: "FORBIDDEN", AUDITOR: "OK", SERVICE: "FORBIDDEN" },
   },
+  // Regulators' reports: compliance all three; auditors the aggregate ones (the access report profiles staff).
+  generateRegulatoryReport: {
+    run: (c) =>
+      server.gql(`mutation { generateRegulatoryReport(kind: COMPLAINTS, from: "2026-10-01T00:00:00Z", to: "2026-11-01T00:00:00Z", format: JSON) { sha256 } }`, {}, { token: c.token }),
+    expect: { AGENT: "FORBIDDEN", TEAM_LEAD: "FORBIDDEN", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "FORBIDDEN", ADMIN: "FORBIDDEN", AUDITOR: "OK", SERVICE: "FORBIDDEN" },
+  },
   accessReport: {
     run: (c) => server.gql(`query($id: ID!) { accessReport(customerId: $id, from: "2000-01-01T00:00:00Z", to: "2000-06-01T00:00:00Z") { truncated } }`, { id: customerId }, { token: c.token }),
     expect: { AGENT: "FORBIDDEN", TEAM_LEAD: "FORBIDDEN", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "OK", ADMIN: "FORBIDDEN", AUDITOR: "FORBIDDEN", SERVICE: "FORBIDDEN" },
