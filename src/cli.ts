@@ -21,6 +21,7 @@ import { retireBlindIndexKey, rotateBlindIndexKey } from "./services/blind-index
 import { createProgressBar } from "./progress-bar";
 import { SIGNING_KEYS_RECHECK_MS } from "./crypto";
 import type { AuditActor } from "./store/audited-store";
+import { riskTrainCommand } from "./services/risk-train.command";
 
 const USAGE = `Usage: custos <command> [options]
 
@@ -69,6 +70,8 @@ Commands:
   keys retire-blind-index --version N
                                 remove blind-index key version N; refused while any customer is indexed under it
   retention [--apply]           report customers due for erasure under the retention periods; --apply erases
+  risk train [--l2 X]           train the case and churn risk models on the database's history, print the
+                                held-out AUC and Brier score against the constant baseline, store new versions
   help                          show this text
 
 Staff roles: ${STAFF_ROLES.join(", ")} (AUDITOR needs --expires, at most 90 days ahead)
@@ -318,6 +321,9 @@ export async function runCli(argv: string[]): Promise<number> {
       });
     case "retention":
       return retention(config, rest);
+    case "risk":
+      if (rest[0] !== "train") throw new UsageError("unknown risk command (try: risk train)");
+      return withCore(config, (core) => riskTrainCommand(core.services, rest.slice(1), cliActor("risk.train")));
     case "service":
       if (rest[0] !== "add") throw new UsageError("unknown service command (try: service add)");
       return serviceAdd(config, rest.slice(1));

@@ -71,6 +71,8 @@ export const ROLE_POLICIES: Record<Role, (kit: RuleKit) => void> = {
     // The customer comes back to whoever answers: any agent of the line may reopen, or take the survey.
     can("reopen", "Case", { businessLine: line });
     can("survey", "Case", { businessLine: line });
+    // Risk scores of the cases they own (docs/risk-model.md); not customers' churn, a relationship matter.
+    can("score", "Case", { businessLine: line, assigneeId: p.id });
     can("update", "Roster", { staffId: p.id });
     suggester(kit);
     can("read", "Customer", CUSTOMER_VIEW, { businessLines: line });
@@ -99,6 +101,10 @@ export const ROLE_POLICIES: Record<Role, (kit: RuleKit) => void> = {
     can("read", "ServiceQuality", { businessLine: line });
     can("reopen", "Case", { businessLine: line });
     can("survey", "Case", { businessLine: line });
+    // Risk scores and the models behind them, for their line (docs/risk-model.md).
+    can("score", "Case", { businessLine: line });
+    can("score", "Customer", { businessLines: line });
+    can("read", "RiskModel");
     can("update", "Roster", { teamId: p.teamId });
     can("read", "Customer", CUSTOMER_VIEW, { businessLines: line });
     pii("Customer", ALL_PII, { businessLines: line });
@@ -117,6 +123,10 @@ export const ROLE_POLICIES: Record<Role, (kit: RuleKit) => void> = {
     pii("Case", CASE_PII_FIELDS);
     // Oversight of every line's deadlines and workload (read only).
     can("supervise", "Case");
+    // Risk scores of every case and customer, and the model versions (docs/risk-model.md).
+    can("score", "Case");
+    can("score", "Customer");
+    can("read", "RiskModel");
     // Service quality of every line; breaches raise alerts, which compliance acknowledges.
     can("read", "ServiceQuality");
     can("read", "QualityAlert");
@@ -171,6 +181,8 @@ export const ROLE_POLICIES: Record<Role, (kit: RuleKit) => void> = {
   // An external auditor or regulator, for a time window: the audit trail and its export; not the security
   // reports (they profile staff), nothing about customers.
   AUDITOR({ can }) {
+    // The risk models as evidence (coefficients, validation figures); never a score, which is about a customer.
+    can("read", "RiskModel");
     can("read", "AuditEvent");
     can("export", "AuditEvent");
     can("export", "AuditBundle");

@@ -15,14 +15,16 @@ import { CUSTOMER_PII_FIELDS } from "../domain/enums";
  * The control programme (docs/control-programme.md): ControlMeasure (the register, its milestones and
  * evidence; field rules say which parts an owner may update), ControlMeeting (meetings and decisions),
  * ControlActionItem (a meeting's action items), Suggestion (staff improvement suggestions; update = review).
+ * Risk models (docs/risk-model.md): score on a Case or a Customer serves its risk score (row conditions
+ * scope the SQL); RiskModel (read: the stored model versions and their validation figures).
  * RegulatoryReport (export: generate a signed regulators' report, docs/regulatory-reports.md; row condition
  * `kind` limits which reports).
  * Service quality (docs/service-quality.md): ServiceQuality (read: the metrics; row condition businessLine
  * scopes the cases and customers counted, in SQL), QualityAlert (read; create: computing the metrics raises
  * alerts for breached targets; update: acknowledge).
  */
-export type Action = "read" | "readMasked" | "create" | "update" | "manage" | "erase" | "hold" | "export" | "assign" | "escalate" | "reopen" | "survey" | "extend" | "supervise";
-export type SubjectName = "Customer" | "Case" | "AuditEvent" | "AuditReport" | "AuditBundle" | "StaffUser" | "Training" | "Roster" | "ControlMeasure" | "ControlMeeting" | "ControlActionItem" | "Suggestion" | "RegulatoryReport" | "ServiceQuality" | "QualityAlert" | "all";
+export type Action = "read" | "readMasked" | "create" | "update" | "manage" | "erase" | "hold" | "export" | "assign" | "escalate" | "reopen" | "survey" | "extend" | "supervise" | "score";
+export type SubjectName = "Customer" | "Case" | "AuditEvent" | "AuditReport" | "AuditBundle" | "StaffUser" | "Training" | "Roster" | "ControlMeasure" | "ControlMeeting" | "ControlActionItem" | "Suggestion" | "RiskModel" | "RegulatoryReport" | "ServiceQuality" | "QualityAlert" | "all";
 
 export interface Principal {
   readonly id: string;
@@ -116,6 +118,7 @@ export const FIELDS_OF: Record<Exclude<SubjectName, "all">, readonly string[]> =
   ControlMeeting: [],
   ControlActionItem: CONTROL_ACTION_ITEM_FIELDS,
   Suggestion: [],
+  RiskModel: [],
   RegulatoryReport: [],
   ServiceQuality: [],
   QualityAlert: [],

@@ -16,6 +16,7 @@ import { DataProtectionResolver } from "../resolvers/data-protection.resolver";
 import { SessionResolver } from "../resolvers/session.resolver";
 import { TrainingResolver } from "../resolvers/training.resolver";
 import { ControlProgrammeResolver } from "../resolvers/control-programme.resolver";
+import { RiskScoreResolver } from "../resolvers/risk-score.resolver";
 import { RegulatoryReportResolver } from "../resolvers/report.resolver";
 import { QualityMetricsResolver } from "../resolvers/quality-metrics.resolver";
 import type { Services } from "../services";
@@ -37,11 +38,12 @@ export async function buildGraphQLSchema(services: Services): Promise<GraphQLSch
     [TrainingResolver, new TrainingResolver(services.training)],
     [DataProtectionResolver, new DataProtectionResolver(services.dataProtection)],
     [ControlProgrammeResolver, new ControlProgrammeResolver(services.controlProgramme)],
+    [RiskScoreResolver, new RiskScoreResolver(services.riskModels)],
     [RegulatoryReportResolver, new RegulatoryReportResolver(services.regulatoryReports)],
     [QualityMetricsResolver, new QualityMetricsResolver(services.qualityMetrics)],
   ]);
   return buildSchema({
-    resolvers: [AuthResolver, SessionResolver, AccountResolver, CustomerResolver, CaseResolver, CaseHandlingResolver, CaseLeadResolver, Customer360Resolver, AuditResolver, AuditReportResolver, AuditProofResolver, AuditBundleResolver, TrainingResolver, DataProtectionResolver, ControlProgrammeResolver, QualityMetricsResolver, RegulatoryReportResolver],
+    resolvers: [AuthResolver, SessionResolver, AccountResolver, CustomerResolver, CaseResolver, CaseHandlingResolver, CaseLeadResolver, Customer360Resolver, AuditResolver, AuditReportResolver, AuditProofResolver, AuditBundleResolver, TrainingResolver, DataProtectionResolver, ControlProgrammeResolver, RiskScoreResolver, QualityMetricsResolver, RegulatoryReportResolver],
     container: {
       get(someClass: Function) {
         const instance = instances.get(someClass);

@@ -11,6 +11,7 @@ import { defineAbilityFor } from "../policies";
 import type { AuditActor } from "../store/audited-store";
 import { insertSeedData, type SeedCase, type SeedCustomer } from "../store/seed.store";
 import { startSeededCaseClocks } from "../store/case-clock-hooks";
+import { seedRiskHistory } from "./risk-history";
 
 export const DEMO_PASSWORD = "custos-demo-password";
 
@@ -267,5 +268,7 @@ export async function seedDemo(
   await services.store.run(actor, { action: "seed.clocks", resourceType: "database" }, (uow) => startSeededCaseClocks(uow));
   // The summary counts the generated cases; the case-handling walk-through adds three more on top.
   await demoCaseHandling(services, staffIds, specs, teams, opts.clock);
+  // Two years of finished cases with a real signal, for `custos risk train` (docs/risk-model.md).
+  await seedRiskHistory(services, actor, { now, teams: new Map([...teams].map(([l, t]) => [l, t.id])), agents });
   return { staff: specs.length, customers: customers.length, cases: cases.length };
 }

@@ -29,6 +29,7 @@ import { SessionService } from "./session.service";
 import { StaffService } from "./staff.service";
 import { TrainingService } from "./training.service";
 import { ControlProgrammeService, type ControlProgrammeOptions } from "./control-programme.service";
+import { RiskModelService } from "./risk-model.service";
 import { RegulatoryReportService } from "./report.service";
 import { QualityMetricsService } from "./quality-metrics.service";
 
@@ -61,6 +62,8 @@ export interface Services {
   dataProtection: DataProtectionService;
   /** The control programme: register, meetings, action items, suggestions (docs/control-programme.md). */
   controlProgramme: ControlProgrammeService;
+  /** Risk models: `custos risk train` and the scores served (docs/risk-model.md). */
+  riskModels: RiskModelService;
   /** Regulators' reports, signed (docs/regulatory-reports.md): `custos report` and generateRegulatoryReport. */
   regulatoryReports: RegulatoryReportService;
   /** Service-quality metrics and their alerts (docs/service-quality.md). */
@@ -169,6 +172,7 @@ export async function createServices(deps: {
     serviceClients,
     dataProtection: new DataProtectionService(store, cipher, deps.retention ?? DEFAULT_RETENTION),
     controlProgramme: new ControlProgrammeService(store, clock, deps.controlProgramme),
+    riskModels: new RiskModelService(store),
     regulatoryReports: new RegulatoryReportService({
       ds,
       store,

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StaffRole } from "../../src/domain/enums";
 import { ROLES, type Role } from "../../src/domain/enums";
+import { FEATURES } from "../../src/domain/risk-model";
 import { createTestServer, type GraphQLResponse, type StaffLogin, type TestServer } from "../support/test-server";
 
 type Outcome = "OK" | "FORBIDDEN" | "NOT_FOUND" | "UNAUTHENTICATED" | "BAD_USER_INPUT";
@@ -67,6 +68,22 @@ const CONTROL_READERS = { AGENT: "FORBIDDEN", TEAM_LEAD: "OK", COMPLIANCE_OFFICE
 const CONTROL_OWNERS = { AGENT: "FORBIDDEN", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "FORBIDDEN", ADMIN: "OK", AUDITOR: "FORBIDDEN", SERVICE: "FORBIDDEN" } as const;
 const STAFF_SUGGESTERS = { AGENT: "OK", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "OK", ADMIN: "OK", AUDITOR: "FORBIDDEN", SERVICE: "FORBIDDEN" } as const;
 const SUGGESTION_READERS = { ...STAFF_SUGGESTERS, AUDITOR: "OK" } as const;
+// Risk models (docs/risk-model.md): agents score their own cases; leads their line (and its customers);
+// compliance everything; auditors read the model versions, never a score.
+const CASE_SCORERS = { AGENT: "OK", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "FORBIDDEN", ADMIN: "FORBIDDEN", AUDITOR: "FORBIDDEN", SERVICE: "FORBIDDEN" } as const;
+const RISK_MODEL_READERS = { AGENT: "FORBIDDEN", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "FORBIDDEN", ADMIN: "FORBIDDEN", AUDITOR: "OK", SERVICE: "FORBIDDEN" } as const;
+
+/** A stored model per target (all coefficients 0), so scoring is decided by policy, not by a missing model. */
+async function ensureRiskModels(): Promise<void> {
+  for (const target of ["CASE_ADVERSE", "CUSTOMER_CHURN"] as const) {
+    const zeros = FEATURES[target].map(() => 0);
+    await server.sql(
+      `INSERT INTO risk_model (target, version, algorithm, label_definition, feature_names, feature_means, feature_scales, intercept, coefficients, l2, split, training_size, holdout_size, metrics, trained_at, data_as_of)
+       VALUES ($1, 1, 'fixture', 'fixture', $2, $3, $4, 0, $3, 1, 'RANDOM', 0, 0, $5, now(), now()) ON CONFLICT DO NOTHING`,
+      [target, FEATURES[target], zeros, FEATURES[target].map(() => 1), JSON.stringify({ auc: null, brier: 0.25, baseline: { auc: 0.5, brier: 0.25, prevalence: 0.5 }, holdoutPrevalence: 0.5, reliability: [] })],
+    );
+  }
+}
 const QUALITY_READERS = { AGENT: "FORBIDDEN", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "FORBIDDEN", ADMIN: "FORBIDDEN", AUDITOR: "OK", SERVICE: "FORBIDDEN" } as const;
 const QUALITY_ALERT_READERS = { ...COMPLIANCE_ONLY, AUDITOR: "OK" } as const;
 
@@ -260,6 +277,12 @@ const OPERATIONS: Record<string, { run: (c: Caller) => Promise<GraphQLResponse>;
   openCasesByClockState: { run: (c) => server.gql(`{ openCasesByClockState { total } }`, {}, { token: c.token }), expect: SUPERVISORS },
   agentWorkload: { run: (c) => server.gql(`{ agentWorkload { staffId openCases } }`, {}, { token: c.token }), expect: SUPERVISORS },
   casesDueWithin: { run: (c) => server.gql(`{ casesDueWithin(hours: 24) { dueAt } }`, {}, { token: c.token }), expect: SUPERVISORS },
+  caseRiskScores: { run: async (c) => (await ensureRiskModels(), server.gql(`{ caseRiskScores { caseId score modelVersion factors { feature } } }`, {}, { token: c.token })), expect: CASE_SCORERS },
+  customerRiskScore: {
+    run: async (c) => (await ensureRiskModels(), server.gql(`query($id: ID!) { customerRiskScore(customerId: $id) { score modelVersion } }`, { id: customerId }, { token: c.token })),
+    expect: { AGENT: "FORBIDDEN", TEAM_LEAD: "OK", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "FORBIDDEN", ADMIN: "FORBIDDEN", AUDITOR: "FORBIDDEN", SERVICE: "FORBIDDEN" },
+  },
+  riskModels: { run: async (c) => (await ensureRiskModels(), server.gql(`{ riskModels { target version auc } }`, {}, { token: c.token })), expect: RISK_MODEL_READERS },
   // The agent's own duty (kept on duty: the fixtures' cases need them).
   setAgentOnDuty: {
     run: (c) => server.gql(`mutation($s: ID!) { setAgentOnDuty(staffId: $s, onDuty: true) { onDuty } }`, { s: callers.get("AGENT")!.login!.id }, { token: c.token }),

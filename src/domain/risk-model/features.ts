@@ -31,7 +31,7 @@ export interface CustomerRiskRaw {
   contacts90d: number;
   referrals365d: number;
   redressTotal: number;
-  daysSinceLastCase: number;
+  tenureDays: number;
   businessLines: readonly BusinessLine[];
 }
 
@@ -61,7 +61,7 @@ export const FEATURES: Record<RiskTarget, readonly string[]> = {
     "contacts_90d",
     "regulator_referrals_365d",
     "redress_log",
-    "days_since_last_case",
+    "tenure_days",
     ...CUSTOMER_LINE_FEATURES,
   ],
 };
@@ -92,7 +92,7 @@ export function encodeCustomer(raw: CustomerRiskRaw): number[] {
     raw.contacts90d,
     raw.referrals365d,
     log1p(raw.redressTotal),
-    raw.daysSinceLastCase,
+    raw.tenureDays,
     ...BUSINESS_LINES.map((l) => (raw.businessLines.includes(l) ? 1 : 0)),
   ];
 }

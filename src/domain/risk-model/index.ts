@@ -3,3 +3,4 @@ export * from "./features";
 export * from "./logistic";
 export * from "./metrics";
 export * from "./model";
+export * from "./examples";
