@@ -1,5 +1,6 @@
 // XLSX rendering with exceljs: a "Report" sheet with the metadata, then one sheet per table (header row
-// bold, numbers as numbers). Workbook dates come from the report's generatedAt, never the wall clock.
+// bold, numbers as numbers). Workbook and zip entry dates come from the report's generatedAt, never the
+// wall clock, so one report renders to the same bytes.
 import ExcelJS from "exceljs";
 import { metadataRows, type ReportDocument } from "./report-document";
 
@@ -32,5 +33,36 @@ export async function renderXlsx(doc: ReportDocument): Promise<Buffer> {
     for (const row of t.rows) ws.addRow(row.map((c) => (c === null ? "" : c)));
     t.columns.forEach((_c, i) => (ws.getColumn(i + 1).width = i === 0 ? 40 : 16));
   }
-  return Buffer.from(await wb.xlsx.writeBuffer());
+  return stampZipEntries(Buffer.from(await wb.xlsx.writeBuffer()), at);
+}
+
+/**
+ * exceljs's zip writer dates every entry with the wall clock; this sets each local and central header's
+ * DOS time and date to `at` (read as UTC), in place, so one report renders to the same bytes. Only header
+ * fields change: the CRCs cover the entries' data, which is untouched.
+ */
+export function stampZipEntries(zip: Buffer, at: Date): Buffer {
+  const time = (at.getUTCHours() << 11) | (at.getUTCMinutes() << 5) | Math.floor(at.getUTCSeconds() / 2);
+  const date = ((at.getUTCFullYear() - 1980) << 9) | ((at.getUTCMonth() + 1) << 5) | at.getUTCDate();
+  let eocd = -1;
+  for (let i = zip.length - 22; i >= Math.max(0, zip.length - 22 - 0xffff); i--) {
+    if (zip.readUInt32LE(i) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) throw new TypeError("not a zip file: no end of central directory");
+  const entries = zip.readUInt16LE(eocd + 10);
+  let pos = zip.readUInt32LE(eocd + 16);
+  for (let n = 0; n < entries; n++) {
+    if (zip.readUInt32LE(pos) !== 0x02014b50) throw new TypeError("not a zip file: bad central directory");
+    zip.writeUInt16LE(time, pos + 12);
+    zip.writeUInt16LE(date, pos + 14);
+    const local = zip.readUInt32LE(pos + 42);
+    if (zip.readUInt32LE(local) !== 0x04034b50) throw new TypeError("not a zip file: bad local header");
+    zip.writeUInt16LE(time, local + 10);
+    zip.writeUInt16LE(date, local + 12);
+    pos += 46 + zip.readUInt16LE(pos + 28) + zip.readUInt16LE(pos + 30) + zip.readUInt16LE(pos + 32);
+  }
+  return zip;
 }

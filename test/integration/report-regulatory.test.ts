@@ -347,6 +347,8 @@ describe("complaint-handling return", () => {
       ["DENIED", "access"],
     ]);
     expect(events[0].details).toMatchObject({ format: "json", from: FROM, to: TO });
+    // The anchor checkpoint covers everything the report read: its seq is at or after the head then.
+    expect(Number(events[0].details.headSeq)).toBeLessThanOrEqual(ok.data!.generateRegulatoryReport.checkpointSeq);
     const after = await server.sql<{ n: number }>(`SELECT count(*)::int AS n FROM audit_event WHERE action = 'report.generate' AND outcome = 'SUCCESS'`);
     expect(after[0].n).toBe(before[0].n + 1);
   });

@@ -8,7 +8,9 @@ import { generateSigningKey } from "../../../src/crypto/key-material";
 import { businessDayDeadline, localDateOf, weekStart, type ReportCalendar } from "../../../src/domain/report-calendar";
 import { closureBucket, productCategory, share } from "../../../src/domain/report-complaints";
 import { trainingState } from "../../../src/domain/report-status";
+import { renderPdf } from "../../../src/reports/report-pdf";
 import { REPORT_TYP, ReportSignatureError, reportSignaturePayload, sha256Hex, signReportPayload, verifyReportSignature } from "../../../src/reports/report-signature";
+import { renderXlsx } from "../../../src/reports/report-xlsx";
 
 const utc: ReportCalendar = { timeZone: "UTC", workingWeekdays: new Set([1, 2, 3, 4, 5]), holidays: new Set() };
 const D = (iso: string) => new Date(iso);
@@ -140,5 +142,32 @@ describe("report signature", () => {
     // A checkpoint signed by a key the verifier does not hold.
     const foreign = await signCheckpoint(other, { seq: 7, hash: "ab".repeat(32) }, D("2026-12-01T23:00:00Z"), "cd".repeat(32));
     expect(await code(file, await sign(file, key, { seq: 7, rootHash: foreign.rootHash!, jws: foreign.jws }))).toBe("CHECKPOINT_INVALID");
+  });
+});
+
+describe("renderers are deterministic", () => {
+  const doc = {
+    title: "Complaint-handling return",
+    kind: "complaints" as const,
+    from: "2026-11-01T00:00:00.000Z",
+    to: "2026-12-01T00:00:00.000Z",
+    provenance: { generatedAt: "2026-12-02T03:04:06.000Z", generator: "g", checkpoint: { seq: 1, rootHash: "ab".repeat(32), kid: "k" } },
+    tables: [{ id: "weekly", title: "Per week", columns: ["week_start", "received"], rows: [["2026-11-02", 3], ["2026-11-09", 0]] }],
+    charts: [{ title: "Complaints per week", labels: ["2026-11-02", "2026-11-09"], series: [{ name: "received", values: [3, 0] }] }],
+  };
+
+  it("XLSX: the same bytes at another wall-clock time, every zip entry dated generatedAt", async () => {
+    const a = await renderXlsx(doc);
+    await new Promise((r) => setTimeout(r, 2100)); // DOS times have 2-second steps
+    const b = await renderXlsx(doc);
+    expect(a.equals(b)).toBe(true);
+    // Local header of the first entry: time 03:04:06 → (3 << 11) | (4 << 5) | 3; date (46 << 9) | (12 << 5) | 2.
+    expect(a.readUInt32LE(0)).toBe(0x04034b50);
+    expect(a.readUInt16LE(10)).toBe((3 << 11) | (4 << 5) | 3);
+    expect(a.readUInt16LE(12)).toBe((46 << 9) | (12 << 5) | 2);
+  });
+
+  it("PDF: the same bytes twice", async () => {
+    expect((await renderPdf(doc)).equals(await renderPdf(doc))).toBe(true);
   });
 });
