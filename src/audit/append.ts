@@ -2,6 +2,7 @@
 // journal (journal.ts) and the sequencer (sequencer.ts).
 import type { EntityManager } from "typeorm";
 import { GENESIS_HEAD, type ChainHead, type SealedAuditEvent } from "./core";
+import { CONTENT_COLUMNS, rowToContent, type AuditContentRow } from "./journal";
 
 /**
  * Advisory-lock key of the chain head: the sequencer reads and extends the head under it, held until
@@ -9,24 +10,7 @@ import { GENESIS_HEAD, type ChainHead, type SealedAuditEvent } from "./core";
  */
 export const AUDIT_CHAIN_LOCK = 0x637573746f73; // "custos"
 
-const COLUMNS = [
-  "seq",
-  "prev_hash",
-  "hash",
-  "occurred_at",
-  "actor_id",
-  "actor_role",
-  "action",
-  "resource_type",
-  "resource_id",
-  "fields",
-  "outcome",
-  "request_id",
-  "operation",
-  "client_address",
-  "purpose",
-  "details",
-] as const;
+const COLUMNS = ["seq", "prev_hash", "hash", ...CONTENT_COLUMNS] as const;
 
 export async function readChainHead(em: EntityManager): Promise<ChainHead> {
   const rows: Array<{ seq: string; hash: string }> = await em.query(
@@ -35,44 +19,14 @@ export async function readChainHead(em: EntityManager): Promise<ChainHead> {
   return rows.length === 0 ? GENESIS_HEAD : { seq: Number(rows[0].seq), hash: rows[0].hash };
 }
 
-export interface AuditEventRow {
+export interface AuditEventRow extends AuditContentRow {
   seq: string;
   prev_hash: Buffer;
   hash: Buffer;
-  occurred_at: Date;
-  actor_id: string | null;
-  actor_role: string | null;
-  action: string;
-  resource_type: string;
-  resource_id: string | null;
-  fields: string[];
-  outcome: string;
-  request_id: string | null;
-  operation: string | null;
-  client_address: string | null;
-  purpose: string | null;
-  details: Record<string, string | number | boolean | null>;
 }
 
 export const AUDIT_SELECT = `SELECT ${COLUMNS.join(", ")} FROM audit_event`;
 
 export function rowToSealedEvent(r: AuditEventRow): SealedAuditEvent {
-  return {
-    seq: Number(r.seq),
-    prevHash: r.prev_hash.toString("hex"),
-    hash: r.hash.toString("hex"),
-    occurredAt: r.occurred_at.toISOString(),
-    actorId: r.actor_id,
-    actorRole: r.actor_role,
-    action: r.action,
-    resourceType: r.resource_type,
-    resourceId: r.resource_id,
-    fields: r.fields,
-    outcome: r.outcome,
-    requestId: r.request_id,
-    operation: r.operation,
-    clientAddress: r.client_address,
-    purpose: r.purpose,
-    details: r.details,
-  };
+  return { seq: Number(r.seq), prevHash: r.prev_hash.toString("hex"), hash: r.hash.toString("hex"), ...rowToContent(r) };
 }

@@ -20,6 +20,42 @@ export const CONTENT_COLUMNS = [
   "details",
 ] as const;
 
+/** A row of the content columns as pg returns it (journal and chain alike). */
+export interface AuditContentRow {
+  occurred_at: Date;
+  actor_id: string | null;
+  actor_role: string | null;
+  action: string;
+  resource_type: string;
+  resource_id: string | null;
+  fields: string[];
+  outcome: string;
+  request_id: string | null;
+  operation: string | null;
+  client_address: string | null;
+  purpose: string | null;
+  details: AuditEventContent["details"];
+}
+
+/** The event content of a stored row, exactly as it is hashed. */
+export function rowToContent(r: AuditContentRow): AuditEventContent {
+  return {
+    occurredAt: r.occurred_at.toISOString(),
+    actorId: r.actor_id,
+    actorRole: r.actor_role,
+    action: r.action,
+    resourceType: r.resource_type,
+    resourceId: r.resource_id,
+    fields: r.fields,
+    outcome: r.outcome,
+    requestId: r.request_id,
+    operation: r.operation,
+    clientAddress: r.client_address,
+    purpose: r.purpose,
+    details: r.details,
+  };
+}
+
 const CHUNK = 4_000; // 13 parameters per row, well under PostgreSQL's 65,535
 
 /**

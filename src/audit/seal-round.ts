@@ -2,25 +2,12 @@
 // looping: read the journal and the head, hash, and insert, add Merkle nodes and delete in one statement.
 import type { EntityManager } from "typeorm";
 import { GENESIS_HEAD, sealEvents, type AuditEventContent } from "./core";
-import { CONTENT_COLUMNS } from "./journal";
+import { CONTENT_COLUMNS, rowToContent, type AuditContentRow } from "./journal";
 import { INSERT_NODES_SQL, type TreeAppender } from "./merkle/node-store";
 import type { AuditReceipt } from "./sequencer";
 
-interface PendingRow {
+interface PendingRow extends AuditContentRow {
   id: string | null;
-  occurred_at: Date;
-  actor_id: string | null;
-  actor_role: string | null;
-  action: string;
-  resource_type: string;
-  resource_id: string | null;
-  fields: string[];
-  outcome: string;
-  request_id: string | null;
-  operation: string | null;
-  client_address: string | null;
-  purpose: string | null;
-  details: AuditEventContent["details"];
 }
 
 const COPY_COLUMNS = CONTENT_COLUMNS.map((c) => `p.${c}`).join(", ");
@@ -44,7 +31,7 @@ export async function sealRound(em: EntityManager, batch: number, direct: readon
   const rows = result.filter((r) => r.id !== null);
   if (rows.length === 0 && direct.length === 0) return [];
   const head = result[0].head_seq === null ? GENESIS_HEAD : { seq: Number(result[0].head_seq), hash: result[0].head_hash! };
-  const sealed = sealEvents(head, [...rows.map(toContent), ...direct]);
+  const sealed = sealEvents(head, [...rows.map(rowToContent), ...direct]);
   const ids = rows.map((r) => r.id!);
   const fromJournal = sealed.slice(0, rows.length);
   const submitted = sealed.slice(rows.length);
@@ -100,22 +87,4 @@ export async function sealRound(em: EntityManager, batch: number, direct: readon
     ],
   );
   return sealed.map((e, i) => ({ pendingId: i < ids.length ? Number(ids[i]) : null, seq: e.seq, hash: e.hash }));
-}
-
-function toContent(r: PendingRow): AuditEventContent {
-  return {
-    occurredAt: r.occurred_at.toISOString(),
-    actorId: r.actor_id,
-    actorRole: r.actor_role,
-    action: r.action,
-    resourceType: r.resource_type,
-    resourceId: r.resource_id,
-    fields: r.fields,
-    outcome: r.outcome,
-    requestId: r.request_id,
-    operation: r.operation,
-    clientAddress: r.client_address,
-    purpose: r.purpose,
-    details: r.details,
-  };
 }
