@@ -132,7 +132,8 @@ describe("report signature", () => {
     const forged = await sign(file, { ...other, kid: key.kid });
     expect(await code(file, forged)).toBe("BAD_SIGNATURE");
     const [h, p, s] = jws.split(".");
-    expect(await code(file, `${h}.${p}.${s.slice(0, -2)}${s.endsWith("A") ? "B" : "A"}A`)).toBe("BAD_SIGNATURE");
+    // A character in the middle: the last one also carries padding bits, so changing it may not change the bytes.
+    expect(await code(file, `${h}.${p}.${s.slice(0, 10)}${s[10] === "A" ? "B" : "A"}${s.slice(11)}`)).toBe("BAD_SIGNATURE");
     const typed = await new CompactSign(Buffer.from(Buffer.from(p, "base64url"))).setProtectedHeader({ alg: "EdDSA", typ: "custos-checkpoint+jws", kid: key.kid }).sign(key.privateKey);
     expect(await code(file, typed)).toBe("BAD_HEADER");
     expect(REPORT_TYP).toBe("custos-report+jws");
