@@ -139,6 +139,7 @@ export async function startCustos(config: Config, opts: StartOptions = {}): Prom
   let server: Awaited<ReturnType<typeof startHttpServer>> | null = null;
   const stopAll = async () => {
     await services.clockScheduler.stop();
+    await services.qualityScheduler.stop();
     await services.checkpoints.stop();
     await server?.stop();
     await core.close();
@@ -155,6 +156,8 @@ export async function startCustos(config: Config, opts: StartOptions = {}): Prom
     services.checkpoints.start();
     // Clock warnings and escalations: every replica sweeps; row locks make each happen once.
     services.clockScheduler.start();
+    // The daily service-quality evaluation: every replica looks; the day's claim makes it run once.
+    services.qualityScheduler.start();
     // Journal entries a crashed process left (or a CLI's) are sealed now and by the sweep from then on.
     services.sequencer.start();
     services.sequencer.kick();

@@ -43,3 +43,7 @@ export const MANDATORY_TRAINING_COURSE = "DATA_PROTECTION";
 export function isOneOf<T extends string>(values: readonly T[], value: unknown): value is T {
   return typeof value === "string" && (values as readonly string[]).includes(value);
 }
+
+/** Why a customer's relationship with the bank ended: a code, never prose (it lands in the audit log). */
+export const RELATIONSHIP_CLOSE_REASONS = ["MOVED_BANK", "DECEASED", "DISSATISFIED", "COST", "PRODUCT_ENDED", "OTHER"] as const;
+export type RelationshipCloseReason = (typeof RELATIONSHIP_CLOSE_REASONS)[number];

@@ -4,14 +4,18 @@
 import type { Logger } from "pino";
 import type { ClockKind } from "../domain/service-clocks";
 
-export const NOTIFICATION_KINDS = ["CLOCK_WARNING", "CLOCK_BREACH_ESCALATION", "REGULATORY_BREACH_COMPLIANCE"] as const;
+export const NOTIFICATION_KINDS = ["CLOCK_WARNING", "CLOCK_BREACH_ESCALATION", "REGULATORY_BREACH_COMPLIANCE", "QUALITY_ALERT"] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 export interface Notification {
   readonly id: string;
   readonly kind: NotificationKind;
-  readonly caseId: string;
-  readonly clockKind: ClockKind;
+  /** The case a clock notification is about; null for a QUALITY_ALERT. */
+  readonly caseId: string | null;
+  readonly clockKind: ClockKind | null;
+  /** A QUALITY_ALERT's alert (metric, period and cut are on the alert row); null for a clock notification. */
+  readonly qualityAlertId: string | null;
+  /** A clock's due instant; for a QUALITY_ALERT, the end of the period measured. */
   readonly dueAt: Date;
   /** The person to tell (the case owner, the team lead); null when a role is addressed (compliance). */
   readonly recipientStaffId: string | null;
@@ -33,7 +37,7 @@ export class LogNotifier implements Notifier {
   async deliver(notifications: readonly Notification[]): Promise<void> {
     for (const n of notifications) {
       this.logger.info(
-        { notification: { id: n.id, kind: n.kind, caseId: n.caseId, clockKind: n.clockKind, dueAt: n.dueAt.toISOString(), recipientStaffId: n.recipientStaffId, recipientRole: n.recipientRole } },
+        { notification: { id: n.id, kind: n.kind, caseId: n.caseId, clockKind: n.clockKind, qualityAlertId: n.qualityAlertId, dueAt: n.dueAt.toISOString(), recipientStaffId: n.recipientStaffId, recipientRole: n.recipientRole } },
         "notification",
       );
     }

@@ -9,8 +9,9 @@ export interface NotificationDraft {
   /** Unique per decision: a second attempt to record the same notification does nothing. */
   readonly dedupeKey: string;
   readonly kind: NotificationKind;
-  readonly caseId: string;
-  readonly clockKind: ClockKind;
+  readonly caseId: string | null;
+  readonly clockKind: ClockKind | null;
+  readonly qualityAlertId?: string | null;
   readonly dueAt: Date;
   readonly recipientStaffId: string | null;
   readonly recipientRole: string;
@@ -19,9 +20,9 @@ export interface NotificationDraft {
 /** Records the notification; false when one with the same dedupe key already exists. */
 export async function recordNotification(em: EntityManager, n: NotificationDraft, at: Date): Promise<boolean> {
   const rows: unknown[] = await em.query(
-    `INSERT INTO notification_outbox (dedupe_key, kind, case_id, clock_kind, due_at, recipient_staff_id, recipient_role, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
-    [n.dedupeKey, n.kind, n.caseId, n.clockKind, n.dueAt, n.recipientStaffId, n.recipientRole, at],
+    `INSERT INTO notification_outbox (dedupe_key, kind, case_id, clock_kind, quality_alert_id, due_at, recipient_staff_id, recipient_role, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
+    [n.dedupeKey, n.kind, n.caseId, n.clockKind, n.qualityAlertId ?? null, n.dueAt, n.recipientStaffId, n.recipientRole, at],
   );
   return rows.length === 1;
 }
@@ -29,8 +30,9 @@ export async function recordNotification(em: EntityManager, n: NotificationDraft
 interface OutboxRow {
   id: string;
   kind: NotificationKind;
-  case_id: string;
-  clock_kind: ClockKind;
+  case_id: string | null;
+  clock_kind: ClockKind | null;
+  quality_alert_id: string | null;
   due_at: Date;
   recipient_staff_id: string | null;
   recipient_role: string;
@@ -45,7 +47,7 @@ interface OutboxRow {
 export async function drainOutbox(ds: DataSource, notifier: Notifier, at: Date, limit = 100): Promise<number> {
   return ds.transaction("READ COMMITTED", async (em) => {
     const rows: OutboxRow[] = await em.query(
-      `SELECT id, kind, case_id, clock_kind, due_at, recipient_staff_id, recipient_role, created_at
+      `SELECT id, kind, case_id, clock_kind, quality_alert_id, due_at, recipient_staff_id, recipient_role, created_at
          FROM notification_outbox WHERE delivered_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
       [limit],
     );
@@ -62,6 +64,7 @@ function toNotification(r: OutboxRow): Notification {
     kind: r.kind,
     caseId: r.case_id,
     clockKind: r.clock_kind,
+    qualityAlertId: r.quality_alert_id,
     dueAt: new Date(r.due_at),
     recipientStaffId: r.recipient_staff_id,
     recipientRole: r.recipient_role,

@@ -3,3 +3,4 @@ export { canOnRow, defineAbilityFor, fieldLevels, permittedFields, type FieldLev
 export { mayReadPiiInFull, ROLE_POLICIES, type AppAbility } from "./roles";
 export * from "./subjects";
 export { rulesToSql, type ColumnMap, type SqlPredicate } from "./to-sql";
+export { defineSystemAbility, type SystemTask } from "./system";

@@ -110,6 +110,9 @@ export const ROLE_POLICIES: Record<Role, (kit: RuleKit) => void> = {
     pii("Customer", ALL_PII, { businessLines: line });
     can("create", "Customer", [...ALL_PII]);
     can("update", "Customer", ["fullName", "phone", "email", "address"], { businessLines: line });
+    // Closing a customer's relationship (churn counts it) is a lead's decision for a customer of their line;
+    // agents record the request in a case, they do not end relationships.
+    can("close", "Customer", { businessLines: line });
     can("read", "StaffUser");
     can("read", "Training", { staffId: p.id });
     controlOwner(kit);
@@ -206,6 +209,7 @@ export const ROLE_POLICIES: Record<Role, (kit: RuleKit) => void> = {
       else can("readMasked", "Customer", [...ALL_PII]);
     }
     if (hasScope(p, "customers:write")) can("create", "Customer", [...ALL_PII]);
+    if (hasScope(p, "customers:close")) can("close", "Customer");
     if (hasScope(p, "cases:read") || hasScope(p, "cases:read:narrative") || hasScope(p, "cases:write")) {
       can("read", "Case", [...CASE_PUBLIC_FIELDS]);
       if (hasScope(p, "cases:read:narrative")) pii("Case", CASE_PII_FIELDS);

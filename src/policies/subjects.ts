@@ -22,8 +22,10 @@ import { CUSTOMER_PII_FIELDS } from "../domain/enums";
  * Service quality (docs/service-quality.md): ServiceQuality (read: the metrics; row condition businessLine
  * scopes the cases and customers counted, in SQL), QualityAlert (read; create: computing the metrics raises
  * alerts for breached targets; update: acknowledge).
+ * close on a Customer: close (and reopen, as a correction) the customer's relationship with the bank
+ * (status CLOSED with the instant and a reason code; churn counts it).
  */
-export type Action = "read" | "readMasked" | "create" | "update" | "manage" | "erase" | "hold" | "export" | "assign" | "escalate" | "reopen" | "survey" | "extend" | "supervise" | "score";
+export type Action = "read" | "readMasked" | "create" | "update" | "manage" | "erase" | "hold" | "export" | "assign" | "escalate" | "reopen" | "survey" | "extend" | "supervise" | "score" | "close";
 export type SubjectName = "Customer" | "Case" | "AuditEvent" | "AuditReport" | "AuditBundle" | "StaffUser" | "Training" | "Roster" | "ControlMeasure" | "ControlMeeting" | "ControlActionItem" | "Suggestion" | "RiskModel" | "RegulatoryReport" | "ServiceQuality" | "QualityAlert" | "all";
 
 export interface Principal {
@@ -52,6 +54,8 @@ export const SERVICE_SCOPES = [
   "cases:read:narrative",
   "cases:write",
   "audit:read",
+  // The core-banking feed that reports a relationship's end (closeCustomerRelationship).
+  "customers:close",
 ] as const;
 export type ServiceScope = (typeof SERVICE_SCOPES)[number];
 

@@ -19,6 +19,7 @@ import { ControlProgrammeResolver } from "../resolvers/control-programme.resolve
 import { RiskScoreResolver } from "../resolvers/risk-score.resolver";
 import { RegulatoryReportResolver } from "../resolvers/report.resolver";
 import { QualityMetricsResolver } from "../resolvers/quality-metrics.resolver";
+import { CustomerRelationshipResolver } from "../resolvers/customer-relationship.resolver";
 import type { Services } from "../services";
 
 export async function buildGraphQLSchema(services: Services): Promise<GraphQLSchema> {
@@ -41,9 +42,10 @@ export async function buildGraphQLSchema(services: Services): Promise<GraphQLSch
     [RiskScoreResolver, new RiskScoreResolver(services.riskModels)],
     [RegulatoryReportResolver, new RegulatoryReportResolver(services.regulatoryReports)],
     [QualityMetricsResolver, new QualityMetricsResolver(services.qualityMetrics)],
+    [CustomerRelationshipResolver, new CustomerRelationshipResolver(services.customerRelationships)],
   ]);
   return buildSchema({
-    resolvers: [AuthResolver, SessionResolver, AccountResolver, CustomerResolver, CaseResolver, CaseHandlingResolver, CaseLeadResolver, Customer360Resolver, AuditResolver, AuditReportResolver, AuditProofResolver, AuditBundleResolver, TrainingResolver, DataProtectionResolver, ControlProgrammeResolver, RiskScoreResolver, QualityMetricsResolver, RegulatoryReportResolver],
+    resolvers: [AuthResolver, SessionResolver, AccountResolver, CustomerResolver, CaseResolver, CaseHandlingResolver, CaseLeadResolver, Customer360Resolver, AuditResolver, AuditReportResolver, AuditProofResolver, AuditBundleResolver, TrainingResolver, DataProtectionResolver, ControlProgrammeResolver, RiskScoreResolver, QualityMetricsResolver, RegulatoryReportResolver, CustomerRelationshipResolver],
     container: {
       get(someClass: Function) {
         const instance = instances.get(someClass);

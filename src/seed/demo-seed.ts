@@ -143,6 +143,25 @@ async function demoCaseHandling(services: Services, staffIds: Map<string, string
   return 3;
 }
 
+/** The personal-banking lead closes three of the line's relationships 3, 10 and 20 days before `now`. */
+async function demoClosedRelationships(services: Services, staffIds: Map<string, string>, specs: StaffSpec[], teams: Map<BusinessLine, TeamEntity>, now: Date): Promise<number> {
+  const email = "lead.personal@demo.custos";
+  const lead = demoActor(staffIds.get(email)!, specs.find((s) => s.email === email)!, teams.get("PERSONAL_BANKING")!.id);
+  const page = await services.customers.list(lead, {}, { first: 3 }, []);
+  const closings = [
+    [3, "MOVED_BANK"],
+    [10, "DISSATISFIED"],
+    [20, "DECEASED"],
+  ] as const;
+  let closed = 0;
+  for (const [i, customer] of page.items.entries()) {
+    const [daysAgo, reason] = closings[i];
+    await services.customerRelationships.close(lead, customer.id, new Date(now.getTime() - daysAgo * DAY_MS).toISOString(), reason);
+    closed++;
+  }
+  return closed;
+}
+
 /** The demo's customers: deterministic for a seed and a clock, so tests can look for their PII. */
 export function generateDemoCustomers(seed: number, now: Date, count: number): SeedCustomer[] {
   const rnd = prng(seed);
@@ -268,6 +287,8 @@ export async function seedDemo(
   await services.store.run(actor, { action: "seed.clocks", resourceType: "database" }, (uow) => startSeededCaseClocks(uow));
   // The summary counts the generated cases; the case-handling walk-through adds three more on top.
   await demoCaseHandling(services, staffIds, specs, teams, opts.clock);
+  // A few relationships ended this month, so the demo's churn figure has data (docs/service-quality.md).
+  await demoClosedRelationships(services, staffIds, specs, teams, now);
   // Two years of finished cases with a real signal, for `custos risk train` (docs/risk-model.md).
   await seedRiskHistory(services, actor, { now, teams: new Map([...teams].map(([l, t]) => [l, t.id])), agents });
   return { staff: specs.length, customers: customers.length, cases: cases.length };

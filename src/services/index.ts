@@ -18,6 +18,7 @@ import { LoginThrottle } from "./login-throttle";
 import { CaseService } from "./case.service";
 import { CaseClockService } from "./case-clock.service";
 import { ClockScheduler } from "../scheduler/clock-scheduler";
+import { QualityScheduler } from "../scheduler/quality-scheduler";
 import { LogNotifier, type Notifier } from "../notify/notifier";
 import { CaseHandlingService } from "./case-handling.service";
 import { CaseLeadService } from "./case-lead.service";
@@ -32,6 +33,7 @@ import { ControlProgrammeService, type ControlProgrammeOptions } from "./control
 import { RiskModelService } from "./risk-model.service";
 import { RegulatoryReportService } from "./report.service";
 import { QualityMetricsService } from "./quality-metrics.service";
+import { CustomerRelationshipService } from "./customer-relationship.service";
 
 export interface Services {
   store: AuditedStore;
@@ -68,6 +70,10 @@ export interface Services {
   regulatoryReports: RegulatoryReportService;
   /** Service-quality metrics and their alerts (docs/service-quality.md). */
   qualityMetrics: QualityMetricsService;
+  /** The daily service-quality evaluation (src/scheduler); the composition root starts and stops its timer. */
+  qualityScheduler: QualityScheduler;
+  /** Closing (and reopening in error) a customer's relationship with the bank. */
+  customerRelationships: CustomerRelationshipService;
 }
 
 export async function createServices(deps: {
@@ -141,6 +147,7 @@ export async function createServices(deps: {
     servicePrincipal: (id) => serviceClients.principalFor(id),
   });
   const checkpoints = new CheckpointService({ ds, clock, logger, setup: deps.checkpoints ?? { key: null, sink: null } });
+  const notifier = deps.clockSweep?.notifier ?? new LogNotifier(logger);
   return {
     store,
     sequencer,
@@ -155,9 +162,11 @@ export async function createServices(deps: {
       store,
       clock,
       logger,
-      notifier: deps.clockSweep?.notifier ?? new LogNotifier(logger),
+      notifier,
       intervalMs: deps.clockSweep?.intervalMs ?? 0,
     }),
+    // Looks for a finished day on the clock sweep's period; each day is evaluated once (docs/service-quality.md).
+    qualityScheduler: new QualityScheduler({ ds, store, clock, logger, notifier, intervalMs: deps.clockSweep?.intervalMs ?? 0 }),
     cases: new CaseService(store, cipher),
     caseHandling: new CaseHandlingService(store, cipher),
     caseLead: new CaseLeadService(store),
@@ -183,6 +192,7 @@ export async function createServices(deps: {
       suggestionReviewDays: deps.controlProgramme?.suggestionReviewDays ?? 14,
     }),
     qualityMetrics: new QualityMetricsService(store),
+    customerRelationships: new CustomerRelationshipService(store),
   };
 }
 

@@ -4,7 +4,7 @@
 import type { QualityMetric } from "../domain/quality-metrics";
 import { conflict, forbidden, notFound } from "../errors";
 import type { UnitOfWork } from "./audited-store";
-import type { QualityResult } from "./quality-metrics.store";
+import { qualityAbility, type QualityResult } from "./quality-metrics.store";
 import { isUuid, requireActor } from "./store-support";
 
 export interface QualityAlertView {
@@ -54,7 +54,12 @@ function requireOn(uow: UnitOfWork, action: "read" | "create" | "update", audit:
 
 /** Inserts an alert for each BREACHED metric of `result` not raised before; returns the new ones. */
 export async function raiseQualityAlerts(uow: UnitOfWork, result: QualityResult): Promise<QualityAlertView[]> {
-  const { principal } = requireOn(uow, "create", "quality.alert.raise");
+  // A person (compliance) or the scheduled evaluation (no principal: raised_by stays NULL).
+  if (!qualityAbility(uow).can("create", "QualityAlert")) {
+    uow.recordAttempt({ action: "quality.alert.raise", resourceType: "quality_alert", resourceId: null, outcome: "DENIED" });
+    throw forbidden();
+  }
+  const raisedBy = uow.actor.principal?.id ?? null;
   const raised: QualityAlertView[] = [];
   for (const g of result.groups) {
     for (const m of g.metrics) {
@@ -64,7 +69,7 @@ export async function raiseQualityAlerts(uow: UnitOfWork, result: QualityResult)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'BREACHED', $10, $11)
          ON CONFLICT ON CONSTRAINT quality_alert_key DO NOTHING
          RETURNING *`,
-        [m.metric, result.from, result.to, result.cut, g.cutValue, m.numerator, m.denominator, m.value, m.target, uow.now, principal.id],
+        [m.metric, result.from, result.to, result.cut, g.cutValue, m.numerator, m.denominator, m.value, m.target, uow.now, raisedBy],
       );
       for (const r of rows) raised.push(view(r));
     }

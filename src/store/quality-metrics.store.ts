@@ -8,7 +8,18 @@ import { forbidden } from "../errors";
 import { rulesToSql, type ColumnMap, type SqlPredicate } from "../policies";
 import type { UnitOfWork } from "./audited-store";
 import { loadCalendars, loadClockEvents } from "./case-clock-data";
-import { requireActor } from "./store-support";
+import { unauthenticated } from "../errors";
+import type { AppAbility } from "../policies";
+
+/**
+ * The ability the figures are computed under: a caller's, or a scheduled task's (no principal; see
+ * src/policies/system.ts). Either way the same rules scope the SQL.
+ */
+export function qualityAbility(uow: UnitOfWork): AppAbility {
+  const { ability } = uow.actor;
+  if (!ability) throw unauthenticated("Authentication required");
+  return ability;
+}
 
 export const QUALITY_CUTS = ["NONE", "BUSINESS_LINE", "CHANNEL", "CATEGORY", "TEAM", "AGENT"] as const;
 export type QualityCut = (typeof QUALITY_CUTS)[number];
@@ -88,7 +99,7 @@ function positional(p: SqlPredicate, offset: number): { sql: string; params: unk
 }
 
 export async function computeServiceQuality(uow: UnitOfWork, from: Date, to: Date, cut: QualityCut): Promise<QualityResult> {
-  const { ability } = requireActor(uow);
+  const ability = qualityAbility(uow);
   if (!ability.can("read", "ServiceQuality")) {
     uow.recordAttempt({ action: "quality.metrics.read", resourceType: "service_quality", resourceId: null, outcome: "DENIED" });
     throw forbidden();
@@ -247,7 +258,7 @@ async function countClocks(
  * of their lines). The caller's scope applies to the customer's lines.
  */
 async function countChurn(uow: UnitOfWork, groups: Map<string, Acc>, q: { from: Date; to: Date; cut: QualityCut }): Promise<void> {
-  const { ability } = requireActor(uow);
+  const ability = qualityAbility(uow);
   const perLine = q.cut === "BUSINESS_LINE";
   const predicate = rulesToSql(ability, "read", "ServiceQuality", perLine ? { businessLine: { column: "l.line" } } : { businessLine: { column: "c.business_lines", array: true } }, "qc");
   const scope = positional(predicate, 2);

@@ -361,6 +361,22 @@ const OPERATIONS: Record<string, { run: (c: Caller) => Promise<GraphQLResponse>;
     expect: { AGENT: "FORBIDDEN", TEAM_LEAD: "FORBIDDEN", COMPLIANCE_OFFICER: "FORBIDDEN", SECURITY_ANALYST: "FORBIDDEN", ADMIN: "OK", AUDITOR: "FORBIDDEN", SERVICE: "FORBIDDEN" },
   },
   // Data protection is the compliance officer's alone: erasure, legal holds, subject access.
+  // Ending a customer's relationship: the lead of the customer's line (and a core-banking app with scope
+  // customers:close, which the matrix app does not have); never agents.
+  closeCustomerRelationship: {
+    run: async (c) =>
+      server.gql(`mutation($id: ID!, $at: String!) { closeCustomerRelationship(customerId: $id, closedAt: $at, reasonCode: MOVED_BANK) { status closedAt } }`, { id: await newCustomer(), at: server.clock.now().toISOString() }, { token: c.token }),
+    expect: LEADS_ONLY,
+  },
+  reopenCustomerRelationship: {
+    run: async (c) => {
+      const id = await newCustomer();
+      const closed = await server.gql(`mutation($id: ID!, $at: String!) { closeCustomerRelationship(customerId: $id, closedAt: $at, reasonCode: OTHER) { status } }`, { id, at: server.clock.now().toISOString() }, { token: fixtures.token });
+      expect(closed.errors).toBeUndefined();
+      return server.gql(`mutation($id: ID!) { reopenCustomerRelationship(customerId: $id) { status } }`, { id }, { token: c.token });
+    },
+    expect: LEADS_ONLY,
+  },
   eraseCustomer: {
     run: async (c) => server.gql(`mutation($id: ID!) { eraseCustomer(id: $id, reason: "GDPR-17") { customerId } }`, { id: await newCustomer() }, { token: c.token }),
     expect: { AGENT: "FORBIDDEN", TEAM_LEAD: "FORBIDDEN", COMPLIANCE_OFFICER: "OK", SECURITY_ANALYST: "FORBIDDEN", ADMIN: "FORBIDDEN", AUDITOR: "FORBIDDEN", SERVICE: "FORBIDDEN" },
