@@ -8,16 +8,16 @@ import { Writable } from "node:stream";
 import { CompactSign } from "jose";
 import type { DataSource } from "typeorm";
 import type { Clock } from "../clock";
-import { BundleIntegrityError, buildBundle, checkpointPayload, type AnchorCheckpoint, type BuiltBundle, type ManifestSigner } from "../audit/bundle-builder";
-import { selectBundleRange, selectCheckpointsFrom, type BundleRange, type BundleScope } from "../audit/bundle-store";
+import { BundleIntegrityError, buildBundle, type AnchorCheckpoint, type BuiltBundle, type ManifestSigner } from "../audit/bundle-builder";
+import { selectBundleRange, type BundleRange, type BundleScope } from "../audit/bundle-store";
 import { BundleWriter } from "../audit/bundle-writer";
 import { storedHeadSeq } from "../audit/checkpoint-store";
-import { isCryptoError } from "../crypto/errors";
 import { badInput, CustosError, forbidden } from "../errors";
 import type { AuditActor, AuditedStore } from "../store/audited-store";
 import { isUuid, requireActor } from "../store/store-support";
 import { BUNDLE_TYP } from "../verifier/bundle-format";
-import { CHECKPOINT_KEY_ROTATION_LOCK, type CheckpointKeys, type CheckpointService } from "./checkpoint.service";
+import type { CheckpointKeys, CheckpointService } from "./checkpoint.service";
+import { anchorCheckpoint, signWithCurrentKey } from "./evidence-signing";
 
 /** The GraphQL mutation returns the bundle as a string: at most this many events (the CLI has no cap). */
 export const BUNDLE_MAX_EVENTS_GRAPHQL = 5_000;
@@ -158,52 +158,22 @@ export class AuditBundleService {
   }
 
   /** The first tree-committing checkpoint at or after `lastSeq`; sealed now if there is none yet. */
-  async #anchorFor(lastSeq: number): Promise<AnchorCheckpoint> {
-    const find = async () => {
-      for (const cp of await selectCheckpointsFrom(this.#ds, lastSeq, 100)) {
-        const p = checkpointPayload(cp.jws);
-        if (p.v === 2 && typeof p.rootHash === "string") return { seq: cp.seq, rootHash: p.rootHash, jws: cp.jws };
-      }
-      return null;
-    };
-    const found = await find();
-    if (found) return found;
-    try {
-      await this.#checkpoints.checkpointNow({ force: true });
-    } catch (error) {
-      if (isCryptoError(error, "BAD_KEY_MATERIAL")) throw new CustosError("CONFLICT", "Audit checkpoints are off: a bundle needs the checkpoint signing key");
-      throw error;
-    }
-    const sealed = await find();
-    if (!sealed) throw new CustosError("CONFLICT", "No checkpoint commits to the Merkle tree after the bundle's last event");
-    return sealed;
+  #anchorFor(lastSeq: number): Promise<AnchorCheckpoint> {
+    return anchorCheckpoint(this.#ds, this.#checkpoints, lastSeq, "a bundle");
   }
 
-  /**
-   * Signs with the current checkpoint key, re-read from the key file under the shared rotation lock (as
-   * sealing does): a manifest is never signed with a key retired a moment earlier.
-   */
+  /** Signs manifests with the current checkpoint key (services/evidence-signing.ts). */
   #signer(): ManifestSigner {
     return {
       kid: this.#keys!.current.kid,
       sign: async (payload) => {
-        const runner = this.#ds.createQueryRunner();
-        await runner.connect();
-        try {
-          await runner.query(`SELECT pg_advisory_lock_shared($1)`, [CHECKPOINT_KEY_ROTATION_LOCK]);
-          try {
-            this.#keys = (await this.#keys!.refresh?.()) ?? this.#keys;
-            const key = this.#keys!.current;
-            const parsed = JSON.parse(Buffer.from(payload).toString("utf8")) as { kid: string };
-            // The payload names the kid it was built for; a rotation in between needs a rebuild, not a wrong kid.
-            if (parsed.kid !== key.kid) throw new CustosError("CONFLICT", "The checkpoint key was rotated during the export; run it again");
-            return await new CompactSign(payload).setProtectedHeader({ alg: "EdDSA", typ: BUNDLE_TYP, kid: key.kid }).sign(key.privateKey);
-          } finally {
-            await runner.query(`SELECT pg_advisory_unlock_shared($1)`, [CHECKPOINT_KEY_ROTATION_LOCK]);
-          }
-        } finally {
-          await runner.release();
-        }
+        // The payload names the kid it was built for.
+        const { kid } = JSON.parse(Buffer.from(payload).toString("utf8")) as { kid: string };
+        const { signature, keys } = await signWithCurrentKey(this.#ds, this.#keys!, kid, "the export", (key) =>
+          new CompactSign(payload).setProtectedHeader({ alg: "EdDSA", typ: BUNDLE_TYP, kid: key.kid }).sign(key.privateKey),
+        );
+        this.#keys = keys;
+        return signature;
       },
     };
   }

@@ -3,12 +3,9 @@
 // audit checkpoint at or after the data it read (sealing one if needed), renders the file and signs its
 // hash with the checkpoint key.
 import type { DataSource } from "typeorm";
-import { checkpointPayload } from "../audit/bundle-builder";
-import { selectCheckpointsFrom } from "../audit/bundle-store";
 import type { Clock } from "../clock";
 import { DAY_MS } from "../clock";
 import type { WorkingHours } from "../config";
-import { isCryptoError } from "../crypto/errors";
 import { isOneOf, MANDATORY_TRAINING_COURSE } from "../domain/enums";
 import { buildComplaintReturn, share } from "../domain/report-complaints";
 import { buildAccessReport, buildTrainingControls } from "../domain/report-status";
@@ -29,7 +26,8 @@ import {
   selectTrainingStatus,
 } from "../store/report-data.store";
 import { requireActor } from "../store/store-support";
-import { CHECKPOINT_KEY_ROTATION_LOCK, type CheckpointKeys, type CheckpointService } from "./checkpoint.service";
+import type { CheckpointKeys, CheckpointService } from "./checkpoint.service";
+import { anchorCheckpoint, signWithCurrentKey } from "./evidence-signing";
 
 export const REPORT_MAX_DAYS = 366;
 const GENERATOR = "custos regulatory reports v1";
@@ -183,43 +181,14 @@ export class RegulatoryReportService {
   }
 
   /** The first checkpoint committing to the Merkle tree at or after `headSeq`; sealed now if there is none. */
-  async #anchorFor(headSeq: number): Promise<{ seq: number; rootHash: string; jws: string }> {
-    const find = async () => {
-      for (const cp of await selectCheckpointsFrom(this.#ds, Math.max(1, headSeq), 100)) {
-        const p = checkpointPayload(cp.jws);
-        if (p.v === 2 && typeof p.rootHash === "string") return { seq: cp.seq, rootHash: p.rootHash, jws: cp.jws };
-      }
-      return null;
-    };
-    const found = await find();
-    if (found) return found;
-    try {
-      await this.#checkpoints.checkpointNow({ force: true });
-    } catch (error) {
-      if (isCryptoError(error, "BAD_KEY_MATERIAL")) throw new CustosError("CONFLICT", "Audit checkpoints are off: a signed report needs the checkpoint signing key");
-      throw error;
-    }
-    const sealed = await find();
-    if (!sealed) throw new CustosError("CONFLICT", "No checkpoint commits to the Merkle tree after the report's data");
-    return sealed;
+  #anchorFor(headSeq: number): Promise<{ seq: number; rootHash: string; jws: string }> {
+    return anchorCheckpoint(this.#ds, this.#checkpoints, headSeq, "a signed report");
   }
 
-  /** Signs under the shared rotation lock with the key re-read from the key file (as sealing does). */
+  /** Signs with the current checkpoint key (services/evidence-signing.ts). */
   async #sign(payload: Uint8Array, kid: string): Promise<string> {
-    const runner = this.#ds.createQueryRunner();
-    await runner.connect();
-    try {
-      await runner.query(`SELECT pg_advisory_lock_shared($1)`, [CHECKPOINT_KEY_ROTATION_LOCK]);
-      try {
-        this.#keys = (await this.#keys!.refresh?.()) ?? this.#keys;
-        const key = this.#keys!.current;
-        if (key.kid !== kid) throw new CustosError("CONFLICT", "The checkpoint key was rotated during the report; run it again");
-        return await signReportPayload(payload, key);
-      } finally {
-        await runner.query(`SELECT pg_advisory_unlock_shared($1)`, [CHECKPOINT_KEY_ROTATION_LOCK]);
-      }
-    } finally {
-      await runner.release();
-    }
+    const { signature, keys } = await signWithCurrentKey(this.#ds, this.#keys!, kid, "the report", (key) => signReportPayload(payload, key));
+    this.#keys = keys;
+    return signature;
   }
 }
