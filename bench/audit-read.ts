@@ -69,8 +69,10 @@ async function main(): Promise<void> {
     };
     const events = async () => Number((await on!.ds.query(`SELECT (SELECT count(*) FROM audit_event) + (SELECT count(*) FROM audit_pending) AS n`))[0].n);
 
-    await round(on, 1); // warm-up: connections, plans, JIT
-    await round(off, 1);
+    // Warm-up, a full round each: connections, plans (the sequencer's pool plans its seal statement on
+    // each of its connections), JIT. With one second, the first measured round of "on" ran cold.
+    await round(on, SECONDS);
+    await round(off, SECONDS);
     const results = { on: [] as number[], off: [] as number[], onLat: [] as number[], offLat: [] as number[] };
     let onRequests = 0;
     let onEvents = 0;
