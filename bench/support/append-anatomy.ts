@@ -3,8 +3,8 @@
 // of `n` events, and commits (so the chain stays exactly what the sequencer would have made).
 import type { DataSource } from "typeorm";
 import { AUDIT_CHAIN_LOCK, readChainHead } from "../../src/audit/append";
-import { sealEvents, type AuditEventContent } from "../../src/audit/core";
-import { CONTENT_COLUMNS } from "../../src/audit/journal";
+import { sealEvents } from "../../src/audit/core";
+import { CONTENT_COLUMNS, rowToContent } from "../../src/audit/journal";
 
 const COPY_COLUMNS = CONTENT_COLUMNS.map((c) => `p.${c}`).join(", ");
 
@@ -27,7 +27,7 @@ export async function anatomyOfSeal(ds: DataSource, n: number): Promise<Array<[s
     step(`read ${rows.length} journal rows (incl. pg parsing)`);
     const head = await readChainHead(qr.manager);
     step("read chain head");
-    const sealed = sealEvents(head, rows.map(toContent));
+    const sealed = sealEvents(head, rows.map(rowToContent));
     step("canonical form + sha256 (Node)");
     const ids = rows.map((r: { id: string }) => r.id);
     await qr.query(
@@ -47,23 +47,4 @@ export async function anatomyOfSeal(ds: DataSource, n: number): Promise<Array<[s
     await qr.release();
   }
   return steps;
-}
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function toContent(r: any): AuditEventContent {
-  return {
-    occurredAt: r.occurred_at.toISOString(),
-    actorId: r.actor_id,
-    actorRole: r.actor_role,
-    action: r.action,
-    resourceType: r.resource_type,
-    resourceId: r.resource_id,
-    fields: r.fields,
-    outcome: r.outcome,
-    requestId: r.request_id,
-    operation: r.operation,
-    clientAddress: r.client_address,
-    purpose: r.purpose,
-    details: r.details,
-  };
 }

@@ -9,6 +9,7 @@
 // neither can run a job inside our AuditedStore transaction, which is what makes the escalation, its
 // audit event and the job's completion one atomic step. The table needs only what we use: a due time,
 // a status, a unique key per (clock, action, deadline) and SKIP LOCKED.
+import { PeriodicRun } from "./periodic";
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { DataSource } from "typeorm";
@@ -40,11 +41,11 @@ export interface ClockSchedulerDeps {
 const RETRY_DELAY_MS = 60_000;
 
 export class ClockScheduler {
-  #timer: NodeJS.Timeout | null = null;
-  #running: Promise<unknown> | null = null;
-  #stopped = false;
+  readonly #loop: PeriodicRun;
 
-  constructor(private readonly deps: ClockSchedulerDeps) {}
+  constructor(private readonly deps: ClockSchedulerDeps) {
+    this.#loop = new PeriodicRun(this.deps.intervalMs, () => this.runDueOnce(), (error) => this.deps.logger.error({ err: { name: (error as Error)?.name } }, "clock sweep failed"));
+  }
 
   /** One sweep at `now`: every due job once, then the outbox to the notifier. Tests call this. */
   async runDueOnce(now: Date = this.deps.clock.now()): Promise<SweepResult> {
@@ -80,26 +81,14 @@ export class ClockScheduler {
     return { outcomes, failed, delivered };
   }
 
-  /** Starts the timer loop (every replica runs one; the row locks keep them apart). */
+  /** Starts the timer loop (every replica runs one; what a run claims keeps them apart). */
   start(): void {
-    if (this.deps.intervalMs <= 0 || this.#timer || this.#stopped) return;
-    const tick = () => {
-      this.#running = this.runDueOnce()
-        .catch((error) => this.deps.logger.error({ err: { name: (error as Error)?.name } }, "clock sweep failed"))
-        .finally(() => {
-          this.#running = null;
-          if (!this.#stopped) this.#timer = setTimeout(tick, this.deps.intervalMs).unref();
-        });
-    };
-    this.#timer = setTimeout(tick, this.deps.intervalMs).unref();
+    this.#loop.start();
   }
 
-  /** Stops the loop and waits for a sweep in progress (its transaction needs the pool). */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = null;
-    await this.#running;
+  /** Stops the loop and waits for a run in progress (its transactions need the pool). */
+  stop(): Promise<void> {
+    return this.#loop.stop();
   }
 
   private actor(): AuditActor {

@@ -9,6 +9,7 @@
 // evaluation needs only "has this day been done": the quality_evaluation row, keyed by the day and
 // inserted in the transaction that raises the alerts, gives exactly-once across replicas and restarts
 // without locks held across the reads (a replica that loses the race has only repeated audited reads).
+import { PeriodicRun } from "./periodic";
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { DataSource } from "typeorm";
@@ -72,11 +73,11 @@ export interface QualitySchedulerDeps {
 }
 
 export class QualityScheduler {
-  #timer: NodeJS.Timeout | null = null;
-  #running: Promise<unknown> | null = null;
-  #stopped = false;
+  readonly #loop: PeriodicRun;
 
-  constructor(private readonly deps: QualitySchedulerDeps) {}
+  constructor(private readonly deps: QualitySchedulerDeps) {
+    this.#loop = new PeriodicRun(this.deps.intervalMs, () => this.runDueOnce(), (error) => this.deps.logger.error({ err: { name: (error as Error)?.name, code: (error as { code?: string })?.code } }, "quality evaluation failed; retried on the next tick"));
+  }
 
   /** Evaluates every day that is over at `now` and not evaluated yet, then delivers the outbox. Tests call this. */
   async runDueOnce(now: Date = this.deps.clock.now()): Promise<QualityEvaluationResult> {
@@ -116,26 +117,14 @@ export class QualityScheduler {
     });
   }
 
-  /** Starts the timer (every replica runs one; the day's claim keeps the evaluation single). */
+  /** Starts the timer loop (every replica runs one; what a run claims keeps them apart). */
   start(): void {
-    if (this.deps.intervalMs <= 0 || this.#timer || this.#stopped) return;
-    const tick = () => {
-      this.#running = this.runDueOnce()
-        .catch((error) => this.deps.logger.error({ err: { name: (error as Error)?.name, code: (error as { code?: string })?.code } }, "quality evaluation failed; retried on the next tick"))
-        .finally(() => {
-          this.#running = null;
-          if (!this.#stopped) this.#timer = setTimeout(tick, this.deps.intervalMs).unref();
-        });
-    };
-    this.#timer = setTimeout(tick, this.deps.intervalMs).unref();
+    this.#loop.start();
   }
 
-  /** Stops the timer and waits for a run in progress (its transactions need the pool). */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = null;
-    await this.#running;
+  /** Stops the loop and waits for a run in progress (its transactions need the pool). */
+  stop(): Promise<void> {
+    return this.#loop.stop();
   }
 
   private actor(): AuditActor {
