@@ -1,13 +1,12 @@
 // Bulk writer for the risk models' demo history (src/seed/risk-history.ts): finished cases of the past,
 // with their escalations, resolutions, redress and surveys, and customers some of whom have left. Same
 // encryption as live writes; one audit event per object written, like the demo seed's.
-import { randomUUID } from "node:crypto";
 import { CUSTOMER_PII_FIELDS, type BusinessLine, type CaseKind, type Channel, type Complexity } from "../domain/enums";
-import { intakeDeadlines } from "../domain/clocks";
 import { CaseEntity, CaseEventEntity, CustomerEntity, CustomerKeyEntity } from "../entities";
 import type { UnitOfWork } from "./audited-store";
 import type { CustomerCipher } from "./customer-cipher";
 import type { CustomerPii } from "./customer.store";
+import { seededCaseRow, seededCustomerRow } from "./seed.store";
 
 export interface HistoryCustomer {
   pii: CustomerPii;
@@ -52,33 +51,10 @@ export async function insertRiskHistory(uow: UnitOfWork, cipher: CustomerCipher,
   const customerRows: Array<Record<string, unknown>> = [];
   const keyRows: Array<Record<string, unknown>> = [];
   customers.forEach((c, i) => {
-    const id = randomUUID();
-    const { dek, stored } = cipher.newDataKey(id);
+    const { row, key, id, dek } = seededCustomerRow(cipher, c, customerRefs[i], c.closed ? "CLOSED" : "ACTIVE");
     deks.push({ id, dek });
-    const seal = (field: (typeof CUSTOMER_PII_FIELDS)[number]) => {
-      const value = c.pii[field];
-      return value === null ? null : cipher.sealCustomerField(dek, id, field, value);
-    };
-    customerRows.push({
-      id,
-      reference: `C${customerRefs[i].padStart(7, "0")}`,
-      businessLines: c.businessLines,
-      status: c.closed ? "CLOSED" : "ACTIVE",
-      fullNameEnc: seal("fullName")!,
-      nationalIdEnc: seal("nationalId")!,
-      phoneEnc: seal("phone"),
-      emailEnc: seal("email"),
-      addressEnc: seal("address"),
-      nationalIdBidx: cipher.blindIndex("nationalId", c.pii.nationalId),
-      phoneBidx: c.pii.phone ? cipher.blindIndex("phone", c.pii.phone) : null,
-      emailBidx: c.pii.email ? cipher.blindIndex("email", c.pii.email) : null,
-      bidxVersion: cipher.blindIndexKeyring.current,
-      createdBy: null,
-      createdAt: c.createdAt,
-      updatedAt: c.createdAt,
-      version: 1,
-    });
-    keyRows.push({ customerId: id, kekVersion: stored.version, wrappedDek: stored.wrapped, createdAt: c.createdAt });
+    customerRows.push(row);
+    keyRows.push(key);
     uow.record({ action: "customer.create", resourceType: "customer", resourceId: id, outcome: "SUCCESS", fields: CUSTOMER_PII_FIELDS.filter((f) => c.pii[f] !== null), details: { source: "risk-history" } });
   });
   await inChunks(customerRows, (chunk) => uow.em.insert(CustomerEntity, chunk));
@@ -90,32 +66,11 @@ export async function insertRiskHistory(uow: UnitOfWork, cipher: CustomerCipher,
   const surveys: unknown[][] = [];
   const resolutions: unknown[][] = [];
   cases.forEach((s, i) => {
-    const { id: customerId, dek } = deks[s.customerIndex];
-    const id = randomUUID();
-    caseRows.push({
-      id,
-      reference: `CS-${s.receivedAt.getUTCFullYear()}-${caseRefs[i].padStart(6, "0")}`,
-      customerId,
-      channel: s.channel,
-      kind: s.kind,
-      category: s.category,
-      complexity: s.complexity,
-      businessLine: s.businessLine,
-      teamId: s.teamId,
-      status: "CLOSED",
-      assigneeId: s.assigneeId,
-      receivedAt: s.receivedAt,
-      ...intakeDeadlines(s.kind, s.complexity, s.receivedAt),
-      firstRespondedAt: s.firstRespondedAt,
-      resolvedAt: s.resolvedAt,
-      closedAt: s.closedAt,
-      summaryEnc: cipher.sealCaseText(dek, id, "summary", s.summary),
-      resolutionEnc: null,
-      createdBy: null,
-      createdAt: s.receivedAt,
-      updatedAt: s.closedAt,
-      version: 1,
-    });
+    const customer = deks[s.customerIndex];
+    const customerId = customer.id;
+    const row = seededCaseRow(cipher, s, customer, caseRefs[i], "CLOSED");
+    const id = row.id as string;
+    caseRows.push(row);
     const timeline: Array<[string, Date | null, Record<string, unknown>]> = [
       ["OPENED", s.receivedAt, {}],
       ["ASSIGNED", s.receivedAt, { assigneeId: s.assigneeId }],
