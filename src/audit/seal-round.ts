@@ -1,7 +1,7 @@
 // The statements of one seal round (docs/audit-sequencer.md), kept apart from the sequencer's waiting and
 // looping: read the journal and the head, hash, and insert, add Merkle nodes and delete in one statement.
 import type { EntityManager } from "typeorm";
-import { GENESIS_HEAD, sealEvents, type AuditEventContent } from "./core";
+import { GENESIS_HEAD, prepareEvent, sealPrepared, type PreparedAuditEvent } from "./core";
 import { CONTENT_COLUMNS, rowToContent, type AuditContentRow } from "./journal";
 import { INSERT_NODES_SQL, type TreeAppender } from "./merkle/node-store";
 import type { AuditReceipt } from "./sequencer";
@@ -14,10 +14,16 @@ const COPY_COLUMNS = CONTENT_COLUMNS.map((c) => `p.${c}`).join(", ");
 
 /**
  * One seal round, inside the transaction that holds the chain lock: up to `batch` journal entries (in id
- * order) and then `direct` (submitted events) hashed onto the head, inserted into audit_event with their
- * Merkle nodes, and the sealed entries deleted from the journal, in one statement.
+ * order) and then the submitted events `takeDirect` hands over once the journal and head are read, hashed
+ * onto the head, inserted into audit_event with their Merkle nodes, and the sealed entries deleted from the
+ * journal, in one statement.
  */
-export async function sealRound(em: EntityManager, batch: number, direct: readonly AuditEventContent[], tree: TreeAppender): Promise<AuditReceipt[]> {
+export async function sealRound(
+  em: EntityManager,
+  batch: number,
+  takeDirect: () => readonly PreparedAuditEvent[],
+  tree: TreeAppender,
+): Promise<AuditReceipt[]> {
   // One row at least (the head), with the journal's columns null when it is empty.
   const result: Array<PendingRow & { head_seq: string | null; head_hash: string | null }> = await em.query(
     `WITH head AS (SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1),
@@ -29,13 +35,14 @@ export async function sealRound(em: EntityManager, batch: number, direct: readon
     [batch],
   );
   const rows = result.filter((r) => r.id !== null);
+  const direct = takeDirect();
   if (rows.length === 0 && direct.length === 0) return [];
   const head = result[0].head_seq === null ? GENESIS_HEAD : { seq: Number(result[0].head_seq), hash: result[0].head_hash! };
-  const sealed = sealEvents(head, [...rows.map(rowToContent), ...direct]);
+  const sealed = sealPrepared(head, [...rows.map((r) => prepareEvent(rowToContent(r))), ...direct]);
   const ids = rows.map((r) => r.id!);
   const fromJournal = sealed.slice(0, rows.length);
   const submitted = sealed.slice(rows.length);
-  // The Merkle tree grows in the same statement: it always has exactly as many leaves as the chain.
+  // The Merkle tree grows in the same statement: its tiles and the last tile's events always make the whole chain.
   const nodes = await tree.nodesFor(em, head, sealed.map((e) => e.hash));
   // The journal's delete guard (an AFTER STATEMENT trigger) sees the rows this same statement inserted.
   await em.query(
@@ -48,17 +55,14 @@ export async function sealRound(em: EntityManager, batch: number, direct: readon
        RETURNING pending_id),
      direct AS (
        INSERT INTO audit_event (seq, prev_hash, hash, ${CONTENT_COLUMNS.join(", ")})
-       SELECT d.seq, decode(d.prev_hash, 'hex'), decode(d.hash, 'hex'), d.occurred_at, d.actor_id, d.actor_role,
-              d.action, d.resource_type, d.resource_id, ARRAY(SELECT jsonb_array_elements_text(d.fields)), d.outcome,
-              d.request_id, d.operation, d.client_address, d.purpose, d.details
-       FROM unnest($8::bigint[], $9::text[], $10::text[], $11::timestamptz[], $12::uuid[], $13::text[], $14::text[],
-                   $15::text[], $16::text[], $17::jsonb[], $18::text[], $19::text[], $20::text[], $21::text[],
-                   $22::text[], $23::jsonb[])
-            AS d(seq, prev_hash, hash, occurred_at, actor_id, actor_role, action, resource_type, resource_id, fields,
-                 outcome, request_id, operation, client_address, purpose, details)
-       ORDER BY d.seq
+       SELECT d.seq, decode(d."prevHash", 'hex'), decode(d.hash, 'hex'), d."occurredAt", d."actorId", d."actorRole", d.action,
+              d."resourceType", d."resourceId", d.fields, d.outcome, d."requestId", d.operation, d."clientAddress", d.purpose, d.details
+       FROM jsonb_to_recordset($8::jsonb)
+            AS d(seq bigint, "prevHash" text, hash text, "occurredAt" timestamptz, "actorId" uuid, "actorRole" text, action text,
+                 "resourceType" text, "resourceId" text, fields text[], outcome text, "requestId" text, operation text,
+                 "clientAddress" text, purpose text, details jsonb)
        RETURNING 1),
-     tree AS (${INSERT_NODES_SQL("$5", "$6", "$7")})
+     tree AS (${INSERT_NODES_SQL("$5", "$6", "$7", "$9")})
      DELETE FROM audit_pending WHERE id IN (SELECT pending_id FROM moved)`,
     [
       ids,
@@ -68,22 +72,9 @@ export async function sealRound(em: EntityManager, batch: number, direct: readon
       nodes.levels,
       nodes.idxs,
       nodes.hashes,
-      submitted.map((e) => e.seq),
-      submitted.map((e) => e.prevHash),
-      submitted.map((e) => e.hash),
-      submitted.map((e) => e.occurredAt),
-      submitted.map((e) => e.actorId),
-      submitted.map((e) => e.actorRole),
-      submitted.map((e) => e.action),
-      submitted.map((e) => e.resourceType),
-      submitted.map((e) => e.resourceId),
-      submitted.map((e) => JSON.stringify(e.fields)),
-      submitted.map((e) => e.outcome),
-      submitted.map((e) => e.requestId),
-      submitted.map((e) => e.operation),
-      submitted.map((e) => e.clientAddress),
-      submitted.map((e) => e.purpose),
-      submitted.map((e) => JSON.stringify(e.details)),
+      // The submitted events as one JSON document (their own member names): one native stringify, one parse.
+      JSON.stringify(submitted),
+      nodes.leaves,
     ],
   );
   return sealed.map((e, i) => ({ pendingId: i < ids.length ? Number(ids[i]) : null, seq: e.seq, hash: e.hash }));

@@ -1,9 +1,9 @@
 // The sequencer: seals journal entries and submitted events onto the hash chain, a round per transaction,
 // one sealer at a time across every replica (advisory lock). Requests wait here for their receipts. Design,
 // guarantees and the commit-to-seal window: docs/audit-sequencer.md; the round's statements: seal-round.ts.
-import type { DataSource, EntityManager } from "typeorm";
+import type { DataSource } from "typeorm";
 import { AUDIT_CHAIN_LOCK } from "./append";
-import type { AuditEventContent } from "./core";
+import { prepareEvent, type AuditEventContent, type PreparedAuditEvent } from "./core";
 import { TreeAppender } from "./merkle/node-store";
 import { sealRound } from "./seal-round";
 
@@ -40,7 +40,8 @@ interface Waiter {
 
 /** Events handed straight to the sequencer: they exist only in memory until their seal commits. */
 interface Submission {
-  events: AuditEventContent[];
+  /** Checked and in canonical form but the seq, before they wait: a round only numbers and hashes them. */
+  events: PreparedAuditEvent[];
   resolve(receipts: AuditReceipt[]): void;
   reject(error: Error): void;
 }
@@ -105,9 +106,16 @@ export class AuditSequencer {
   submit(events: readonly AuditEventContent[]): Promise<AuditReceipt[]> {
     if (events.length === 0) return Promise.resolve([]);
     if (this.#stopped) return Promise.reject(new SealTimeoutError("the audit sequencer is stopped"));
+    let prepared: PreparedAuditEvent[];
+    try {
+      // A malformed event fails its own request here, never the round it would have shared.
+      prepared = events.map(prepareEvent);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     let timer: NodeJS.Timeout | undefined;
     return new Promise<AuditReceipt[]>((resolve, reject) => {
-      const submission: Submission = { events: [...events], resolve, reject };
+      const submission: Submission = { events: prepared, resolve, reject };
       this.#queue.push(submission);
       timer = setTimeout(() => {
         // Still queued: withdrawn. Already in a round: that round may still seal it (an over-record).
@@ -180,29 +188,37 @@ export class AuditSequencer {
     // Few round trips, because under load a round's fixed cost is what limits it: BEGIN and the lock in
     // one, journal and head in one, every insert and the journal delete in one, COMMIT. The lock comes
     // first, on its own: a statement's snapshot is taken when it starts, and the journal must be read after.
-    const direct = this.#takeSubmissions();
+    // Submitted events are taken as late as possible, once the journal and head are read: requests that
+    // were answered by the last round and came straight back join this one rather than wait for the next.
+    let direct: Submission[] | null = null;
+    const take = () => {
+      direct = this.#takeSubmissions();
+      return direct.flatMap((d) => d.events);
+    };
     const runner = this.#ds.createQueryRunner();
     let receipts: AuditReceipt[];
     try {
       await runner.connect();
       await runner.query(`BEGIN; SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`);
       try {
-        receipts = await this.#seal(runner.manager, direct.flatMap((d) => d.events));
+        receipts = await sealRound(runner.manager, this.#batch, take, this.#tree);
         await runner.query(`COMMIT`);
       } catch (error) {
         await runner.query(`ROLLBACK`).catch(() => undefined);
         throw error;
       }
     } catch (error) {
-      // Submitted events exist nowhere else: their requests fail now (a read then returns no data).
-      for (const d of direct) d.reject(error instanceof Error ? error : new Error(String(error)));
+      // Submitted events exist nowhere else: their requests fail now (a read then returns no data), those of
+      // this round and, if it failed before taking any, those it would have taken.
+      for (const d of direct ?? this.#takeSubmissions()) d.reject(error instanceof Error ? error : new Error(String(error)));
       throw error;
     } finally {
       await runner.release();
     }
-    let at = receipts.length - direct.reduce((n, d) => n + d.events.length, 0);
+    const taken: Submission[] = direct ?? [];
+    let at = receipts.length - taken.reduce((n, d) => n + d.events.length, 0);
     for (const r of receipts.slice(0, at)) this.#settle(r);
-    for (const d of direct) {
+    for (const d of taken) {
       d.resolve(receipts.slice(at, at + d.events.length));
       at += d.events.length;
     }
@@ -219,11 +235,6 @@ export class AuditSequencer {
       events += next.events.length;
     }
     return taken;
-  }
-
-  /** The seal itself, inside the transaction that holds the chain lock: journal entries first, then `direct`. */
-  #seal(em: EntityManager, direct: readonly AuditEventContent[]): Promise<AuditReceipt[]> {
-    return sealRound(em, this.#batch, direct, this.#tree);
   }
 
   async #run(): Promise<void> {

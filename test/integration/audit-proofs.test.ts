@@ -11,20 +11,23 @@ import {
   MerkleProofError,
   RootMismatchError,
   appendToFrontier,
+  consistencyProofFromLeafHashes,
   eventLeafHash,
   frontierNodes,
   hexToHash,
+  inclusionProofFromLeafHashes,
   rootFromLeafHashes,
   verifyConsistency,
   verifyInclusion,
 } from "../../src/audit/merkle";
-import { storedRoot } from "../../src/audit/merkle/node-store";
+import { TILE_LEVEL, TILE_WIDTH, readNodes, storedConsistencyProof, storedInclusionProof, storedRoot } from "../../src/audit/merkle/node-store";
 import { checkTreeRoots } from "../../src/audit/merkle/tree-check";
 import { AuditSequencer } from "../../src/audit/sequencer";
 import { verifyAuditLog } from "../../src/audit/verify-log";
 import { runCli } from "../../src/cli";
 import { createDataSource } from "../../src/db/data-source";
 import { AuditMerkle1764384000000 } from "../../migrations/1764384000000-audit-merkle";
+import { AuditMerkleTiles1764400000000 } from "../../migrations/1764400000000-audit-merkle-tiles";
 import { createTestServer, type StaffLogin, type TestServer } from "../support/test-server";
 
 let server: TestServer;
@@ -238,9 +241,53 @@ describe("consistency", () => {
   });
 });
 
+/** `n` test events journalled in batches of `batch` and sealed by a sequencer of its own, seal after seal. */
+async function appendEvents(n: number, batch = 97): Promise<void> {
+  const sequencer = new AuditSequencer(server.custos.ds, { batch });
+  const content = (i: number) => ({
+    occurredAt: server.clock.now().toISOString(),
+    actorId: null,
+    actorRole: null,
+    action: "test.merkle",
+    resourceType: "test",
+    resourceId: String(i),
+    fields: [],
+    outcome: "SUCCESS",
+    requestId: `merkle-${i}`,
+    operation: null,
+    clientAddress: null,
+    purpose: null,
+    details: { i },
+  });
+  for (let at = 0; at < n; at += batch) {
+    const count = Math.min(batch, n - at);
+    await server.custos.ds.transaction((em) => journalAuditEvents(em, Array.from({ length: count }, (_, k) => content(at + k))));
+    while ((await sequencer.sealOnce()).length > 0);
+  }
+  await sequencer.stop();
+}
+
+/** What the stored tree must hold for these leaves: every complete node from the tile level up, tiles with their leaves. */
+function expectedRows(leaves: Buffer[]): Map<string, { hash: string; leaves: string | null }> {
+  return new Map(
+    appendToFrontier([], 0, leaves)
+      .created.filter((n) => n.level >= TILE_LEVEL)
+      .map((n) => [
+        `${n.level}/${n.idx}`,
+        { hash: n.hash.toString("hex"), leaves: n.level === TILE_LEVEL ? Buffer.concat(leaves.slice(n.idx * TILE_WIDTH, (n.idx + 1) * TILE_WIDTH)).toString("hex") : null },
+      ]),
+  );
+}
+
+const STORED_ROWS = `SELECT level || '/' || idx AS id, encode(hash, 'hex') AS hash, encode(leaves, 'hex') AS leaves FROM audit_merkle_node`;
+
+async function storedRows(): Promise<Map<string, { hash: string; leaves: string | null }>> {
+  return new Map((await server.sql<{ id: string; hash: string; leaves: string | null }>(STORED_ROWS)).map((r) => [r.id, { hash: r.hash, leaves: r.leaves }]));
+}
+
 describe("the stored tree", () => {
-  it("equals a full recomputation after many seals of varying batch sizes", async () => {
-    const sequencers = [1, 2, 3, 5, 8, 13].map((batch) => new AuditSequencer(server.custos.ds, { batch }));
+  it("equals a full recomputation after many seals of varying batch sizes: tiles of 256 leaves and the nodes above them", async () => {
+    const sequencers = [1, 2, 3, 5, 8, 13, 300].map((batch) => new AuditSequencer(server.custos.ds, { batch }));
     const content = (i: number) => ({
       occurredAt: server.clock.now().toISOString(),
       actorId: null,
@@ -258,7 +305,7 @@ describe("the stored tree", () => {
     });
     let n = 0;
     for (let round = 0; round < 40; round += 1) {
-      const count = 1 + ((round * 7) % 11);
+      const count = 5 + ((round * 7) % 31);
       await server.custos.ds.transaction((em) => journalAuditEvents(em, Array.from({ length: count }, () => content(n++))));
       const s = sequencers[round % sequencers.length];
       // Sometimes several rounds wait in the journal and one sequencer takes them in small batches.
@@ -270,23 +317,48 @@ describe("the stored tree", () => {
 
     const hashes = await chainHashes();
     expect(hashes.length).toBe(await headSeq());
+    expect(hashes.length).toBeGreaterThan(3 * TILE_WIDTH); // three complete tiles, a level-9 node, an open tile
+    expect(hashes.length % TILE_WIDTH).not.toBe(0);
     const leaves = hashes.map((h) => eventLeafHash(h));
-    const expected = new Map(appendToFrontier([], 0, leaves).created.map((node) => [`${node.level}/${node.idx}`, node.hash.toString("hex")]));
-    const stored = await server.sql<{ id: string; hash: string }>(`SELECT level || '/' || idx AS id, encode(hash, 'hex') AS hash FROM audit_merkle_node`);
-    expect(stored.length).toBe(expected.size);
-    expect(new Map(stored.map((r) => [r.id, r.hash]))).toEqual(expected);
+    const expected = expectedRows(leaves);
+    expect(expected.size).toBeGreaterThanOrEqual(4);
+    expect(await storedRows()).toEqual(expected);
     expect(await storedRoot(server.custos.ds, hashes.length)).toEqual(rootFromLeafHashes(leaves));
+    // Every node of the tree, served from tiles, stored nodes or (the open tile) the events, is the computed one.
+    const all = appendToFrontier([], 0, leaves).created;
+    const served = await readNodes(server.custos.ds, all);
+    for (const node of all) expect(served.get(`${node.level}/${node.idx}`)!.toString("hex")).toBe(node.hash.toString("hex"));
     // The checkpointer signs that root.
     const cp = await seal();
     expect(cp.rootHash).toBe(rootFromLeafHashes((await chainHashes()).slice(0, cp.seq).map((h) => eventLeafHash(h))).toString("hex"));
   });
 
-  it("catches up on events an older replica sealed without nodes, then equals a full recomputation", async () => {
+  it("serves inclusion and consistency proofs inside complete tiles, across tile boundaries and in the open tile", async () => {
+    await appendEvents(2 * TILE_WIDTH + 70);
+    const leaves = (await chainHashes()).map((h) => eventLeafHash(h));
+    const size = leaves.length;
+    const root = rootFromLeafHashes(leaves);
+    for (const index of [0, 1, 127, TILE_WIDTH - 1, TILE_WIDTH, TILE_WIDTH + 1, 2 * TILE_WIDTH - 1, 2 * TILE_WIDTH, size - 2, size - 1]) {
+      const p = await storedInclusionProof(server.custos.ds, index, size);
+      expect(p.root).toEqual(root);
+      expect(p.leafHash).toEqual(leaves[index]);
+      expect(p.proof).toEqual(inclusionProofFromLeafHashes(leaves, index));
+      verifyInclusion(leaves[index], index, size, p.proof, root);
+    }
+    // A smaller tree whose right edge cuts through a tile, and one that ends on a tile boundary.
+    for (const [size1, size2] of [[1, size], [100, size], [TILE_WIDTH, TILE_WIDTH + 1], [TILE_WIDTH + 3, 2 * TILE_WIDTH + 5], [2 * TILE_WIDTH, size], [size - 1, size]]) {
+      const c = await storedConsistencyProof(server.custos.ds, size1, size2);
+      expect(c.proof).toEqual(consistencyProofFromLeafHashes(leaves.slice(0, size2), size1));
+      verifyConsistency(size1, size2, c.proof, rootFromLeafHashes(leaves.slice(0, size1)), rootFromLeafHashes(leaves.slice(0, size2)));
+    }
+  });
+
+  it("catches up on events an older replica sealed without nodes, tiles included, then equals a full recomputation", async () => {
     await readCustomer(2);
-    // An old replica (no Merkle code) seals three events: on the chain, not in the tree.
+    // An old replica (no Merkle code) seals more than a tile of events: on the chain, not in the tree.
     const [top] = await server.sql<AuditEventRow>(`${AUDIT_SELECT} ORDER BY seq DESC LIMIT 1`);
     const head = rowToSealedEvent(top);
-    const contents = [1, 2, 3].map((i) => ({
+    const contents = Array.from({ length: TILE_WIDTH + 40 }, (_, i) => ({
       occurredAt: server.clock.now().toISOString(),
       actorId: null,
       actorRole: null,
@@ -301,40 +373,55 @@ describe("the stored tree", () => {
       purpose: null,
       details: {},
     }));
-    for (const e of sealEvents({ seq: head.seq, hash: head.hash }, contents)) {
-      await server.sql(
-        `INSERT INTO audit_event (seq, prev_hash, hash, occurred_at, action, resource_type, resource_id, fields, outcome, details) VALUES ($1, $2, $3, $4, $5, $6, $7, '{}', $8, '{}')`,
-        [e.seq, Buffer.from(e.prevHash, "hex"), Buffer.from(e.hash, "hex"), e.occurredAt, e.action, e.resourceType, e.resourceId, e.outcome],
-      );
-    }
-    const [{ leaves }] = await server.sql<{ leaves: number }>(`SELECT count(*)::int AS leaves FROM audit_merkle_node WHERE level = 0`);
-    expect(leaves).toBe(head.seq);
+    const sealed = sealEvents({ seq: head.seq, hash: head.hash }, contents);
+    await server.sql(
+      `INSERT INTO audit_event (seq, prev_hash, hash, occurred_at, action, resource_type, resource_id, fields, outcome, details)
+       SELECT s, p, h, $4, 'test.old_replica', 'test', r, '{}', 'SUCCESS', '{}' FROM unnest($1::bigint[], $2::bytea[], $3::bytea[], $5::text[]) AS t(s, p, h, r)`,
+      [sealed.map((e) => e.seq), sealed.map((e) => Buffer.from(e.prevHash, "hex")), sealed.map((e) => Buffer.from(e.hash, "hex")), sealed[0].occurredAt, sealed.map((e) => e.resourceId)],
+    );
+    expect((await storedRows()).size).toBe(0);
     await readCustomer(1); // the next seal catches up
     const hashes = await chainHashes();
-    const expected = appendToFrontier([], 0, hashes.map((h) => eventLeafHash(h))).created;
-    const [{ n }] = await server.sql<{ n: number }>(`SELECT count(*)::int AS n FROM audit_merkle_node`);
-    expect(n).toBe(expected.length);
-    expect(await storedRoot(server.custos.ds, hashes.length)).toEqual(rootFromLeafHashes(hashes.map((h) => eventLeafHash(h))));
+    const leaves = hashes.map((h) => eventLeafHash(h));
+    expect(await storedRows()).toEqual(expectedRows(leaves));
+    expect((await storedRows()).size).toBe(1);
+    expect(await storedRoot(server.custos.ds, hashes.length)).toEqual(rootFromLeafHashes(leaves));
     expect((await seal()).seq).toBe(await headSeq());
   });
 
-  it("the migration's backfill, in SQL, equals the nodes the sequencer stored", async () => {
-    await readCustomer(5);
-    const nodes = `SELECT level || '/' || idx AS id, encode(hash, 'hex') AS hash FROM audit_merkle_node ORDER BY level, idx`;
-    const before = await server.sql<{ id: string; hash: string }>(nodes);
-    expect(before.length).toBeGreaterThan(await headSeq());
-    // Replays the migration itself on this database, as its owner, from a table that does not exist yet.
+  it("a log whose tree was stored at every level (before tiles) keeps serving proofs and grows with tiles", async () => {
+    await appendEvents(TILE_WIDTH + 30);
+    // Replays the first Merkle migration on this database, as its owner: its backfill stores every level, in
+    // SQL, with no tile leaves; then the tiles migration.
     await server.sql(`DROP TABLE audit_merkle_node`);
     const owner = createDataSource(server.databaseUrl, { poolSize: 1 });
     await owner.initialize();
     const runner = owner.createQueryRunner();
     try {
       await new AuditMerkle1764384000000().up(runner);
+      await new AuditMerkleTiles1764400000000().up(runner);
     } finally {
       await runner.release();
       await owner.destroy();
     }
-    expect(await server.sql<{ id: string; hash: string }>(nodes)).toEqual(before);
+    let leaves = (await chainHashes()).map((h) => eventLeafHash(h));
+    const legacy = new Map(appendToFrontier([], 0, leaves).created.map((n) => [`${n.level}/${n.idx}`, { hash: n.hash.toString("hex"), leaves: null }]));
+    expect(await storedRows()).toEqual(legacy);
+
+    // A new server process (no remembered frontier) seals onto it: the open tile is finished with its leaves.
+    await appendEvents(TILE_WIDTH);
+    leaves = (await chainHashes()).map((h) => eventLeafHash(h));
+    const rows = await storedRows();
+    const tile1 = rows.get(`${TILE_LEVEL}/1`)!;
+    expect(tile1.leaves).toBe(Buffer.concat(leaves.slice(TILE_WIDTH, 2 * TILE_WIDTH)).toString("hex"));
+    expect(rows.get(`${TILE_LEVEL}/0`)!.leaves).toBeNull();
+    expect(rows.get(`${TILE_LEVEL + 1}/0`)!.hash).toBe(rootFromLeafHashes(leaves.slice(0, 2 * TILE_WIDTH)).toString("hex"));
+    for (const index of [3, TILE_WIDTH + 3, leaves.length - 1]) {
+      const p = await storedInclusionProof(server.custos.ds, index, leaves.length);
+      verifyInclusion(leaves[index], index, leaves.length, p.proof, rootFromLeafHashes(leaves));
+    }
+    expect((await seal()).rootHash).toBe(rootFromLeafHashes((await chainHashes()).map((h) => eventLeafHash(h))).toString("hex"));
+
     await expect(server.sql(`UPDATE audit_merkle_node SET hash = hash`)).rejects.toMatchObject({ code: "42501" });
     await expect(server.sql(`TRUNCATE audit_merkle_node`)).rejects.toMatchObject({ code: "42501" });
     const [grants] = await server.sql<{ ins: boolean; upd: boolean; del: boolean }>(
@@ -346,10 +433,10 @@ describe("the stored tree", () => {
 });
 
 describe("verification", () => {
-  it("checks each signed root against the recomputed tree and the stored nodes", async () => {
-    await readCustomer(2);
+  it("checks each signed root against the recomputed tree and the stored nodes and tile leaves", async () => {
+    await appendEvents(TILE_WIDTH + 10);
     const first = await seal();
-    await readCustomer(3);
+    await appendEvents(TILE_WIDTH + 20);
     const second = await seal();
     const sources = server.custos.services.checkpoints.sources();
     const intact = await verifyAuditLog(server.custos.ds, sources);
@@ -357,21 +444,31 @@ describe("verification", () => {
 
     // A stored node on the second checkpoint's frontier edited: proofs from it would not verify.
     const [node] = frontierNodes(second.seq);
+    expect(node.level).toBeGreaterThanOrEqual(TILE_LEVEL);
+    const [original] = await server.sql<{ hash: Buffer }>(`SELECT hash FROM audit_merkle_node WHERE level = $1 AND idx = $2`, [node.level, node.idx]);
     await tamper(`UPDATE audit_merkle_node SET hash = $3 WHERE level = $1 AND idx = $2`, [node.level, node.idx, Buffer.alloc(32, 7)]);
     const report = await verifyAuditLog(server.custos.ds, sources);
     expect(report).toMatchObject({ ok: false, reason: "TREE_MISMATCH", firstBadSeq: second.seq, expected: second.rootHash });
     expect(report.message).toMatch(/stored Merkle nodes do not give the signed root/);
+    await tamper(`UPDATE audit_merkle_node SET hash = $3 WHERE level = $1 AND idx = $2`, [node.level, node.idx, original.hash]);
+    expect(await verifyAuditLog(server.custos.ds, sources)).toMatchObject({ ok: true });
+
+    // One leaf hash inside the tile the first checkpoint's right edge cuts through: the nodes hashed from it
+    // no longer give the signed root.
+    const tile = Math.floor(first.seq / TILE_WIDTH);
+    await tamper(`UPDATE audit_merkle_node SET leaves = overlay(leaves placing $2 from ${((first.seq - 1) % TILE_WIDTH) * 32 + 1}) WHERE level = ${TILE_LEVEL} AND idx = $1`, [tile, Buffer.alloc(32, 5)]);
+    expect(await verifyAuditLog(server.custos.ds, sources)).toMatchObject({ ok: false, reason: "TREE_MISMATCH", firstBadSeq: first.seq, expected: first.rootHash });
 
     // A root no tree over these events has (what only a forged or faulty signer could sign).
     const wrong = "ab".repeat(32);
-    const outcome = await checkTreeRoots(server.custos.ds, new Map([[first.seq, wrong]]), 0, first.seq);
-    expect(outcome.finding).toMatchObject({ seq: first.seq, reason: "ROOT_MISMATCH", expected: wrong, found: first.rootHash });
+    const outcome = await checkTreeRoots(server.custos.ds, new Map([[second.seq, wrong]]), 0, second.seq);
+    expect(outcome.finding).toMatchObject({ seq: second.seq, reason: "ROOT_MISMATCH", expected: wrong, found: second.rootHash });
   });
 
   it("the checkpointer refuses to sign when the stored tree does not match the chain", async () => {
-    await readCustomer(2);
-    const frontier = frontierNodes(await headSeq());
-    const node = frontier[frontier.length - 1]; // the smallest complete subtree on the right edge
+    await appendEvents(TILE_WIDTH + 5);
+    const stored = frontierNodes(await headSeq()).filter((n) => n.level >= TILE_LEVEL);
+    const node = stored[stored.length - 1]; // the smallest stored subtree on the right edge
     await tamper(`UPDATE audit_merkle_node SET hash = $3 WHERE level = $1 AND idx = $2`, [node.level, node.idx, Buffer.alloc(32, 9)]);
     await expect(server.custos.services.checkpoints.checkpointNow({ force: true })).rejects.toThrow(/stored Merkle tree does not match the chain/);
   });

@@ -112,6 +112,33 @@ describe("the audit sequencer", () => {
     await chainIsGapless();
   });
 
+  it("submitted events are sealed as given, and a malformed one fails only its own request", async () => {
+    const sequencer = new AuditSequencer(server.custos.ds, { batch: 1_000 });
+    const good = Array.from({ length: 30 }, (_, i) => [event(7000 + 2 * i), event(7001 + 2 * i)]);
+    const malformed = { ...event(7999), details: { nested: { no: true } } } as never;
+    const outcomes = await Promise.allSettled([...good.map((evs) => sequencer.submit(evs)), sequencer.submit([event(7998), malformed])]);
+    await sequencer.stop();
+    expect(outcomes.at(-1)).toMatchObject({ status: "rejected", reason: { name: "TypeError", message: expect.stringMatching(/details\.nested must be/) } });
+    const receipts = outcomes.slice(0, -1).map((o) => (o.status === "fulfilled" ? o.value : []));
+    expect(receipts.flat()).toHaveLength(60);
+    // Stored exactly as submitted (content, order within a request), under the receipts' hashes.
+    const rows = await server.sql<{ seq: number; hash: string; resource_id: string; fields: string[]; details: unknown; occurred_at: Date; actor_id: string | null }>(
+      `SELECT seq::int AS seq, encode(hash, 'hex') AS hash, resource_id, fields, details, occurred_at, actor_id FROM audit_event WHERE seq = ANY($1)`,
+      [receipts.flat().map((r) => r.seq)],
+    );
+    const bySeq = new Map(rows.map((r) => [r.seq, r]));
+    good.forEach((evs, k) =>
+      evs.forEach((e, j) => {
+        const row = bySeq.get(receipts[k][j].seq)!;
+        expect(row).toMatchObject({ hash: receipts[k][j].hash, resource_id: e.resourceId, fields: [], details: e.details, actor_id: null });
+        expect(row.occurred_at.toISOString()).toBe(e.occurredAt);
+      }),
+    );
+    expect(receipts.every((r) => r[1].seq === r[0].seq + 1)).toBe(true);
+    expect(await count(`SELECT count(*) FROM audit_event WHERE resource_id IN ('7998', '7999')`)).toBe(0);
+    await chainIsGapless();
+  });
+
   it("entries journalled by a process that died before sealing are sealed by the next sweep", async () => {
     const orphan = replicasOrServer();
     await orphan.transaction((em) => journalAuditEvents(em, [event(9001), event(9002)]));

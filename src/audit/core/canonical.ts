@@ -83,7 +83,22 @@ export function normalizeFields(fields: readonly string[]): string[] {
  * and name the offending property, never its value, because values may be sensitive.
  */
 export function canonicalEvent(seq: number, e: AuditEventContent): string {
+  assertSeq(seq);
+  return canonicalAt(canonicalBody(e), seq);
+}
+
+function assertSeq(seq: number): void {
   if (!Number.isSafeInteger(seq) || seq < 1) throw new TypeError("audit event: seq must be a positive safe integer");
+}
+
+/**
+ * Everything of an event's canonical form but its position: the members that sort before "seq" (JCS key
+ * order: action … resourceType, then seq, then v), as "{…" without the closing brace. It does not depend on
+ * where the event lands, so it is made (and the event checked) before the event waits for a seal; sealing
+ * then only appends the seq (canonicalAt) and hashes. Exactly the bytes canonicalJson({ v: 1, seq,
+ * ...pickContent(e) }) starts with, written out for this one shape (test/unit/audit/canonical-fast.test.ts).
+ */
+export function canonicalBody(e: AuditEventContent): string {
   assertOccurredAt(e.occurredAt);
   for (const key of REQUIRED_STRINGS) {
     if (typeof e[key] !== "string") throw new TypeError(`audit event: ${key} must be a string`);
@@ -94,7 +109,30 @@ export function canonicalEvent(seq: number, e: AuditEventContent): string {
     }
   }
   assertFlatDetails(e.details);
-  return canonicalJson({ v: 1, seq, ...pickContent(e) });
+  const q = JSON.stringify; // JCS strings and numbers, as canonicalJson uses it; null → "null"
+  return (
+    `{"action":${q(e.action)},"actorId":${q(e.actorId)},"actorRole":${q(e.actorRole)},"clientAddress":${q(e.clientAddress)}` +
+    `,"details":${flatObject(e.details)},"fields":${q(normalizeFields(e.fields))},"occurredAt":${q(e.occurredAt)}` +
+    `,"operation":${q(e.operation)},"outcome":${q(e.outcome)},"purpose":${q(e.purpose)},"requestId":${q(e.requestId)}` +
+    `,"resourceId":${q(e.resourceId)},"resourceType":${q(e.resourceType)}`
+  );
+}
+
+/** The canonical JSON of the event whose canonicalBody is `body`, at `seq`. */
+export function canonicalAt(body: string, seq: number): string {
+  assertSeq(seq);
+  return `${body},"seq":${seq},"v":1}`;
+}
+
+/** A checked flat details object (assertFlatDetails) in JCS: keys in UTF-16 order, scalar values. */
+function flatObject(details: Record<string, unknown>): string {
+  const keys = Object.keys(details).sort();
+  let out = "{";
+  for (let i = 0; i < keys.length; i++) {
+    const v = details[keys[i]];
+    out += `${i === 0 ? "" : ","}${JSON.stringify(keys[i])}:${v === null ? "null" : JSON.stringify(v)}`;
+  }
+  return `${out}}`;
 }
 
 /**

@@ -1,6 +1,6 @@
 // The hash chain: how one event's hash binds it to its predecessor, and sealing a batch onto a head.
 import { createHash } from "node:crypto";
-import { canonicalEvent, pickContent } from "./canonical";
+import { canonicalAt, canonicalBody, canonicalEvent, pickContent } from "./canonical";
 import type { AuditEventContent, ChainHead, SealedAuditEvent } from "./types";
 
 /** The prevHash of seq 1: 32 zero bytes, so every event is hashed the same way with no special case. */
@@ -22,8 +22,24 @@ export function isHashHex(value: unknown): value is string {
  */
 export function hashEvent(prevHash: string, seq: number, e: AuditEventContent): string {
   if (!isHashHex(prevHash)) throw new TypeError("hashEvent: prevHash must be 64 lower-case hex characters");
-  const canonical = canonicalEvent(seq, e);
+  return hashCanonical(prevHash, canonicalEvent(seq, e));
+}
+
+function hashCanonical(prevHash: string, canonical: string): string {
   return createHash("sha256").update(Buffer.from(prevHash, "hex")).update(canonical, "utf8").digest("hex");
+}
+
+/** An event checked and made ready to seal: its own copy of the content and its canonical form but the seq. */
+export interface PreparedAuditEvent {
+  content: AuditEventContent;
+  body: string;
+}
+
+/** Checks and copies `e` (TypeError if canonicalEvent would refuse it) and makes its canonical body. */
+export function prepareEvent(e: AuditEventContent): PreparedAuditEvent {
+  // Checked as given (a copy would turn, say, an array of details into an object), then copied.
+  const body = canonicalBody(e);
+  return { content: pickContent(e), body };
 }
 
 export function assertChainHead(head: ChainHead, what = "head"): void {
@@ -39,14 +55,19 @@ export function assertChainHead(head: ChainHead, what = "head"): void {
  * result (and making sure `head` really is the stored head) is the storage adapter's job.
  */
 export function sealEvents(head: ChainHead, events: readonly AuditEventContent[]): SealedAuditEvent[] {
+  return sealPrepared(head, events.map(prepareEvent));
+}
+
+/** sealEvents for events prepared beforehand (prepareEvent): what is left is the seq and one SHA-256 each. */
+export function sealPrepared(head: ChainHead, events: readonly PreparedAuditEvent[]): SealedAuditEvent[] {
   assertChainHead(head);
   const sealed: SealedAuditEvent[] = [];
   let prevHash = head.hash;
   let seq = head.seq;
   for (const e of events) {
     seq += 1;
-    const hash = hashEvent(prevHash, seq, e);
-    sealed.push({ seq, prevHash, hash, ...pickContent(e) });
+    const hash = hashCanonical(prevHash, canonicalAt(e.body, seq));
+    sealed.push({ seq, prevHash, hash, ...e.content });
     prevHash = hash;
   }
   return sealed;

@@ -1,8 +1,11 @@
-// Storage adapter for audit_merkle_node (migration 1764384000000): the complete subtrees of the RFC 6962 tree
-// over the log, written by the sequencer in each seal's transaction, read back for roots and proofs.
-// Not part of the pure API in index.ts: an offline verifier never needs it.
+// Storage adapter for audit_merkle_node (migrations 1764384000000 and 1764400000000): the complete subtrees of
+// the RFC 6962 tree over the log from level TILE_LEVEL up, each complete tile of TILE_WIDTH leaves carrying
+// its leaf hashes, written by the sequencer in each seal's transaction, read back for roots and proofs.
+// Nodes below the tile level are hashed from the tile's leaves (or, in the last, incomplete tile, from the
+// events' chain hashes) when a proof needs them. Not part of the pure API in index.ts: an offline verifier
+// never needs it.
 import type { DataSource, EntityManager } from "typeorm";
-import { eventLeafHash } from "./hasher";
+import { HASH_BYTES, eventLeafHash, nodeHash } from "./hasher";
 import { consistencyRanges, frontierNodes, inclusionRanges, rangeNodes, type NodeId } from "./geometry";
 import { TreeAccumulator, appendToFrontier, foldRight, type MerkleNode } from "./tree";
 
@@ -18,7 +21,21 @@ export class MerkleStoreError extends Error {
 
 export const nodeKey = (n: NodeId) => `${n.level}/${n.idx}`;
 
-/** The stored hashes of those of `ids` that exist, keyed "level/idx", in one query. */
+/**
+ * Nodes below this level are not rows of their own: a tile of TILE_WIDTH leaves is one row, its
+ * level-TILE_LEVEL node, which also holds the tile's leaf hashes (C2SP tlog-tiles uses the same height).
+ * A seal then writes about one row per 128 events instead of two per event.
+ */
+export const TILE_LEVEL = 8;
+export const TILE_WIDTH = 2 ** TILE_LEVEL;
+const TILE_BYTES = TILE_WIDTH * HASH_BYTES;
+
+/**
+ * The hashes of those of `ids` the stored tree has, keyed "level/idx". Nodes at TILE_LEVEL and above are
+ * read (one query); nodes below it are hashed from their tile's stored leaf hashes, or, in a tile that is not
+ * complete yet, from the events' chain hashes (one more query each when needed). A log older than tiles
+ * stored every level; its rows are used as they are.
+ */
 export async function fetchNodes(db: Db, ids: readonly NodeId[]): Promise<Map<string, Buffer>> {
   const found = new Map<string, Buffer>();
   if (ids.length === 0) return found;
@@ -28,7 +45,56 @@ export async function fetchNodes(db: Db, ids: readonly NodeId[]): Promise<Map<st
     [ids.map((n) => n.level), ids.map((n) => n.idx)],
   );
   for (const r of rows) found.set(`${r.level}/${r.idx}`, r.hash);
+  const inside = ids.filter((n) => n.level < TILE_LEVEL && !found.has(nodeKey(n)));
+  if (inside.length > 0) await hashInsideTiles(db, inside, found);
   return found;
+}
+
+const tileOf = (n: NodeId) => Math.floor((n.idx * 2 ** n.level) / TILE_WIDTH);
+
+/** Nodes below the tile level, from their tiles' leaf hashes; a node with a leaf not yet on the chain stays absent. */
+async function hashInsideTiles(db: Db, nodes: readonly NodeId[], found: Map<string, Buffer>): Promise<void> {
+  const tiles = [...new Set(nodes.map(tileOf))];
+  const leaves = new Map<number, Array<Buffer | undefined>>();
+  const stored: Array<{ idx: string; leaves: Buffer }> = await db.query(
+    `SELECT n.idx::text AS idx, n.leaves FROM audit_merkle_node n JOIN unnest($1::bigint[]) AS w(idx) ON n.level = ${TILE_LEVEL} AND n.idx = w.idx
+     WHERE n.leaves IS NOT NULL`,
+    [tiles],
+  );
+  for (const r of stored) {
+    if (r.leaves.length !== TILE_BYTES) continue;
+    leaves.set(Number(r.idx), Array.from({ length: TILE_WIDTH }, (_, i) => r.leaves.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES)));
+  }
+  const open = tiles.filter((t) => !leaves.has(t));
+  if (open.length > 0) {
+    const events: Array<{ seq: string; hash: Buffer }> = await db.query(
+      `SELECT e.seq::text AS seq, e.hash FROM unnest($1::bigint[]) AS w(tile)
+       JOIN audit_event e ON e.seq > w.tile * ${TILE_WIDTH} AND e.seq <= (w.tile + 1) * ${TILE_WIDTH}`,
+      [open],
+    );
+    for (const e of events) {
+      const leaf = Number(e.seq) - 1;
+      const tile = Math.floor(leaf / TILE_WIDTH);
+      if (!leaves.has(tile)) leaves.set(tile, new Array(TILE_WIDTH));
+      leaves.get(tile)![leaf % TILE_WIDTH] = eventLeafHash(e.hash);
+    }
+  }
+  // Bottom up within each tile, each node hashed once however many of the requested nodes share it.
+  const memo = new Map<string, Buffer | undefined>();
+  const hashOf = (level: number, idx: number): Buffer | undefined => {
+    if (level === 0) return leaves.get(Math.floor(idx / TILE_WIDTH))?.[idx % TILE_WIDTH];
+    const key = `${level}/${idx}`;
+    if (memo.has(key)) return memo.get(key);
+    const left = hashOf(level - 1, 2 * idx);
+    const right = left && hashOf(level - 1, 2 * idx + 1);
+    const hash = left && right ? nodeHash(left, right) : undefined;
+    memo.set(key, hash);
+    return hash;
+  };
+  for (const n of nodes) {
+    const hash = hashOf(n.level, n.idx);
+    if (hash) found.set(nodeKey(n), hash);
+  }
 }
 
 /** The stored hashes of `ids`, in one query; throws MerkleStoreError if any is missing. */
@@ -46,10 +112,13 @@ export async function readFrontier(db: Db, size: number): Promise<MerkleNode[]> 
   return ids.map((n) => ({ ...n, hash: hashes.get(nodeKey(n))! }));
 }
 
-/** How many leaves the stored tree has (its level-0 nodes are gapless from index 0). */
+/**
+ * How many leaves the stored tiles cover (a multiple of TILE_WIDTH): the leaves after them are in the last,
+ * incomplete tile, which lives in the events' chain hashes until it fills up.
+ */
 export async function storedTreeSize(db: Db): Promise<number> {
-  const [row] = await db.query(`SELECT coalesce(max(idx) + 1, 0)::text AS size FROM audit_merkle_node WHERE level = 0`);
-  return Number(row.size);
+  const [row] = await db.query(`SELECT coalesce(max(idx) + 1, 0)::text AS tiles FROM audit_merkle_node WHERE level = ${TILE_LEVEL}`);
+  return Number(row.tiles) * TILE_WIDTH;
 }
 
 /**
@@ -82,12 +151,14 @@ export async function storedRoot(db: Db, size: number): Promise<Buffer> {
   return foldRight((await readFrontier(db, size)).map((n) => n.hash));
 }
 
-/** New complete nodes as parallel arrays, ready for one `unnest($1::smallint[], $2::bigint[], $3::text[])` insert. */
+/** New stored nodes as parallel arrays, ready for one `unnest` insert (INSERT_NODES_SQL). */
 export interface NodeColumns {
   levels: number[];
   idxs: number[];
   /** Lower-case hex, decoded in SQL. */
   hashes: string[];
+  /** A tile's TILE_WIDTH leaf hashes, concatenated, in hex, on its level-TILE_LEVEL node; null above. */
+  leaves: Array<string | null>;
 }
 
 /**
@@ -95,12 +166,13 @@ export interface NodeColumns {
  * A node that already exists is left as it is: only a tampered table has one, verification reports it, and
  * sealing must not stop over it.
  */
-export const INSERT_NODES_SQL = (levels: string, idxs: string, hashes: string) =>
-  `INSERT INTO audit_merkle_node (level, idx, hash)
-   SELECT t.level, t.idx, decode(t.hash, 'hex') FROM unnest(${levels}::smallint[], ${idxs}::bigint[], ${hashes}::text[]) AS t(level, idx, hash)
+export const INSERT_NODES_SQL = (levels: string, idxs: string, hashes: string, leaves: string) =>
+  `INSERT INTO audit_merkle_node (level, idx, hash, leaves)
+   SELECT t.level, t.idx, decode(t.hash, 'hex'), decode(t.leaves, 'hex')
+   FROM unnest(${levels}::smallint[], ${idxs}::bigint[], ${hashes}::text[], ${leaves}::text[]) AS t(level, idx, hash, leaves)
    ON CONFLICT (level, idx) DO NOTHING`;
 
-const NO_NODES: NodeColumns = Object.freeze({ levels: [], idxs: [], hashes: [] }) as NodeColumns;
+const NO_NODES: NodeColumns = Object.freeze({ levels: [], idxs: [], hashes: [], leaves: [] }) as NodeColumns;
 
 /** The stored tree cannot follow the chain (it was tampered with, or lost rows): the seal goes on without it. */
 export class TreeDivergedError extends Error {
@@ -111,18 +183,20 @@ export class TreeDivergedError extends Error {
 }
 
 /**
- * Computes the nodes that freshly sealed events add to the tree (the sequencer inserts them in its seal
- * statement, under the chain lock). It remembers the frontier it produced, keyed by the new head: when the
- * next seal starts from that very head (that seal committed, or an identical one did), no read is needed;
- * after a rollback or another replica's seal the head differs and the frontier is read back from the table.
+ * Computes the nodes that freshly sealed events add to the stored tree (the sequencer inserts them in its
+ * seal statement, under the chain lock): every new complete node from TILE_LEVEL up, the level-TILE_LEVEL
+ * one with its tile's leaf hashes. It remembers the frontier it produced and the leaves of the incomplete
+ * last tile, keyed by the new head: when the next seal starts from that very head (that seal committed, or
+ * an identical one did), no read is needed; after a rollback or another replica's seal the head differs and
+ * both are read back (the stored frontier of the complete tiles, the chain hashes of the last tile's events).
  *
- * The tree never stops the chain: if the stored tree cannot be extended from the head (it holds more leaves
- * than the chain has events, because the chain was cut by someone who bypassed the triggers, or nodes are
- * missing), the events are sealed without nodes and `onDiverged` is told. Verification then names the
- * problem, and the checkpointer refuses to sign a root until the tree is repaired.
+ * The tree never stops the chain: if the stored tree cannot be extended from the head (its tiles cover more
+ * leaves than the chain has events, because the chain was cut by someone who bypassed the triggers, or
+ * nodes are missing), the events are sealed without nodes and `onDiverged` is told. Verification then names
+ * the problem, and the checkpointer refuses to sign a root until the tree is repaired.
  */
 export class TreeAppender {
-  #cached: { size: number; headHash: string; frontier: MerkleNode[] } | null = null;
+  #cached: { size: number; headHash: string; frontier: MerkleNode[]; tileLeaves: Buffer[] } | null = null;
 
   constructor(private readonly onDiverged: (error: TreeDivergedError) => void = () => undefined) {}
 
@@ -131,23 +205,24 @@ export class TreeAppender {
     if (chainHashes.length === 0) return NO_NODES;
     const cached = this.#cached;
     this.#cached = null;
-    let size = head.seq;
+    let size: number;
     let frontier: MerkleNode[];
+    /** Leaves already in the tree since the last tile boundary (they go into the next tile row). */
+    let tileLeaves: Buffer[];
     let leaves = chainHashes.map((h) => eventLeafHash(h));
     if (cached && cached.size === head.seq && cached.headHash === head.hash) {
-      frontier = cached.frontier;
+      ({ size, frontier, tileLeaves } = cached);
     } else {
-      const stored = await storedTreeSize(em);
-      if (stored > head.seq) return this.#diverged(head.seq, `the tree has ${stored} leaves, the chain ${head.seq} events`);
-      if (stored < head.seq) {
-        // Events sealed without their nodes (by a replica older than the tree, during a rolling deploy):
-        // catch up from their chain hashes, which this seal's lock keeps still. The checkpointer then
-        // checks the stored tree against the chain before it signs a root.
-        const behind: Array<{ hash: Buffer }> = await em.query(`SELECT hash FROM audit_event WHERE seq > $1 AND seq <= $2 ORDER BY seq`, [stored, head.seq]);
-        if (behind.length !== head.seq - stored) return this.#diverged(head.seq, `events after seq ${stored} are missing`);
-        leaves = [...behind.map((r) => eventLeafHash(r.hash)), ...leaves];
-        size = stored;
-      }
+      const covered = await storedTreeSize(em);
+      if (covered > head.seq) return this.#diverged(head.seq, `the tree's tiles cover ${covered} leaves, the chain has ${head.seq} events`);
+      // From the last stored tile boundary: the incomplete tile's events, and, if the tiles lag (events sealed
+      // by a replica older than the tree, during a rolling deploy), whole tiles to catch up on. Their chain
+      // hashes are what this seal's lock keeps still; the checkpointer checks the stored tree before it signs.
+      const behind: Array<{ hash: Buffer }> = await em.query(`SELECT hash FROM audit_event WHERE seq > $1 AND seq <= $2 ORDER BY seq`, [covered, head.seq]);
+      if (behind.length !== head.seq - covered) return this.#diverged(head.seq, `events after seq ${covered} are missing`);
+      leaves = [...behind.map((r) => eventLeafHash(r.hash)), ...leaves];
+      size = covered;
+      tileLeaves = [];
       try {
         frontier = await readFrontier(em, size);
       } catch (error) {
@@ -156,12 +231,21 @@ export class TreeAppender {
       }
     }
     const grown = appendToFrontier(frontier, size, leaves);
-    this.#cached = { size: grown.size, headHash: chainHashes[chainHashes.length - 1], frontier: grown.frontier };
-    return {
-      levels: grown.created.map((n) => n.level),
-      idxs: grown.created.map((n) => n.idx),
-      hashes: grown.created.map((n) => n.hash.toString("hex")),
-    };
+    // Every leaf from the tile boundary before `size` on: base is a multiple of TILE_WIDTH.
+    const base = size - tileLeaves.length;
+    const fromBase = [...tileLeaves, ...leaves];
+    const out: NodeColumns = { levels: [], idxs: [], hashes: [], leaves: [] };
+    for (const n of grown.created) {
+      if (n.level < TILE_LEVEL) continue;
+      out.levels.push(n.level);
+      out.idxs.push(n.idx);
+      out.hashes.push(n.hash.toString("hex"));
+      const first = n.idx * TILE_WIDTH - base;
+      out.leaves.push(n.level === TILE_LEVEL ? Buffer.concat(fromBase.slice(first, first + TILE_WIDTH)).toString("hex") : null);
+    }
+    const lastBoundary = grown.size - (grown.size % TILE_WIDTH);
+    this.#cached = { size: grown.size, headHash: chainHashes[chainHashes.length - 1], frontier: grown.frontier, tileLeaves: fromBase.slice(lastBoundary - base) };
+    return out;
   }
 
   #diverged(headSeq: number, detail: string): NodeColumns {
