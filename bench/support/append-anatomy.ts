@@ -38,7 +38,7 @@ export async function anatomyOfSeal(ds: DataSource, n: number): Promise<Array<[s
        ORDER BY s.seq`,
       [ids, sealed.map((e) => e.seq), sealed.map((e) => e.prevHash), sealed.map((e) => e.hash)],
     );
-    step("INSERT … SELECT into audit_event (6 indexes)");
+    step("INSERT … SELECT into audit_event (+ its indexes)");
     await qr.query(`DELETE FROM audit_pending WHERE id = ANY($1::bigint[])`, [ids]);
     step("DELETE from journal (+ sealed-only trigger)");
     await qr.commitTransaction();
