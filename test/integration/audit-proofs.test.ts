@@ -241,27 +241,29 @@ describe("consistency", () => {
   });
 });
 
+/** Test event number `i` of the tree tests. */
+const merkleEvent = (i: number) => ({
+  occurredAt: server.clock.now().toISOString(),
+  actorId: null,
+  actorRole: null,
+  action: "test.merkle",
+  resourceType: "test",
+  resourceId: String(i),
+  fields: [],
+  outcome: "SUCCESS",
+  requestId: `merkle-${i}`,
+  operation: null,
+  clientAddress: null,
+  purpose: null,
+  details: { i },
+});
+
 /** `n` test events journalled in batches of `batch` and sealed by a sequencer of its own, seal after seal. */
 async function appendEvents(n: number, batch = 97): Promise<void> {
   const sequencer = new AuditSequencer(server.custos.ds, { batch });
-  const content = (i: number) => ({
-    occurredAt: server.clock.now().toISOString(),
-    actorId: null,
-    actorRole: null,
-    action: "test.merkle",
-    resourceType: "test",
-    resourceId: String(i),
-    fields: [],
-    outcome: "SUCCESS",
-    requestId: `merkle-${i}`,
-    operation: null,
-    clientAddress: null,
-    purpose: null,
-    details: { i },
-  });
   for (let at = 0; at < n; at += batch) {
     const count = Math.min(batch, n - at);
-    await server.custos.ds.transaction((em) => journalAuditEvents(em, Array.from({ length: count }, (_, k) => content(at + k))));
+    await server.custos.ds.transaction((em) => journalAuditEvents(em, Array.from({ length: count }, (_, k) => merkleEvent(at + k))));
     while ((await sequencer.sealOnce()).length > 0);
   }
   await sequencer.stop();
@@ -288,25 +290,10 @@ async function storedRows(): Promise<Map<string, { hash: string; leaves: string 
 describe("the stored tree", () => {
   it("equals a full recomputation after many seals of varying batch sizes: tiles of 256 leaves and the nodes above them", async () => {
     const sequencers = [1, 2, 3, 5, 8, 13, 300].map((batch) => new AuditSequencer(server.custos.ds, { batch }));
-    const content = (i: number) => ({
-      occurredAt: server.clock.now().toISOString(),
-      actorId: null,
-      actorRole: null,
-      action: "test.merkle",
-      resourceType: "test",
-      resourceId: String(i),
-      fields: [],
-      outcome: "SUCCESS",
-      requestId: `merkle-${i}`,
-      operation: null,
-      clientAddress: null,
-      purpose: null,
-      details: { i },
-    });
     let n = 0;
     for (let round = 0; round < 40; round += 1) {
       const count = 5 + ((round * 7) % 31);
-      await server.custos.ds.transaction((em) => journalAuditEvents(em, Array.from({ length: count }, () => content(n++))));
+      await server.custos.ds.transaction((em) => journalAuditEvents(em, Array.from({ length: count }, () => merkleEvent(n++))));
       const s = sequencers[round % sequencers.length];
       // Sometimes several rounds wait in the journal and one sequencer takes them in small batches.
       if (round % 3 !== 2) while ((await s.sealOnce()).length > 0);
