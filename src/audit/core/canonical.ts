@@ -72,10 +72,14 @@ function serialize(value: unknown, path: string, ancestors: Set<object>): string
 /** Sorted (UTF-16 code units) and de-duplicated, so the order callers list fields in never changes the hash. */
 export function normalizeFields(fields: readonly string[]): string[] {
   if (!Array.isArray(fields)) throw new TypeError("audit event: fields must be an array of strings");
-  for (const f of fields) {
-    if (typeof f !== "string") throw new TypeError("audit event: fields must be an array of strings");
+  let ordered = true;
+  for (let i = 0; i < fields.length; i++) {
+    if (typeof fields[i] !== "string") throw new TypeError("audit event: fields must be an array of strings");
+    // `<` on strings compares UTF-16 code units, as the default sort does.
+    if (i > 0 && !(fields[i - 1] < fields[i])) ordered = false;
   }
-  return [...new Set(fields)].sort();
+  // Already sorted and unique (what callers usually pass): a copy is all that is needed.
+  return ordered ? fields.slice() : [...new Set(fields)].sort();
 }
 
 /**
@@ -99,6 +103,11 @@ function assertSeq(seq: number): void {
  * ...pickContent(e) }) starts with, written out for this one shape (test/unit/audit/canonical-fast.test.ts).
  */
 export function canonicalBody(e: AuditEventContent): string {
+  return canonicalParts(e).body;
+}
+
+/** canonicalBody, with the normalized fields it wrote (prepareEvent keeps them rather than sort twice). */
+export function canonicalParts(e: AuditEventContent): { body: string; fields: string[] } {
   assertOccurredAt(e.occurredAt);
   for (const key of REQUIRED_STRINGS) {
     if (typeof e[key] !== "string") throw new TypeError(`audit event: ${key} must be a string`);
@@ -109,13 +118,14 @@ export function canonicalBody(e: AuditEventContent): string {
     }
   }
   assertFlatDetails(e.details);
+  const fields = normalizeFields(e.fields);
   const q = JSON.stringify; // JCS strings and numbers, as canonicalJson uses it; null → "null"
-  return (
+  const body =
     `{"action":${q(e.action)},"actorId":${q(e.actorId)},"actorRole":${q(e.actorRole)},"clientAddress":${q(e.clientAddress)}` +
-    `,"details":${flatObject(e.details)},"fields":${q(normalizeFields(e.fields))},"occurredAt":${q(e.occurredAt)}` +
+    `,"details":${flatObject(e.details)},"fields":${q(fields)},"occurredAt":${q(e.occurredAt)}` +
     `,"operation":${q(e.operation)},"outcome":${q(e.outcome)},"purpose":${q(e.purpose)},"requestId":${q(e.requestId)}` +
-    `,"resourceId":${q(e.resourceId)},"resourceType":${q(e.resourceType)}`
-  );
+    `,"resourceId":${q(e.resourceId)},"resourceType":${q(e.resourceType)}`;
+  return { body, fields };
 }
 
 /** The canonical JSON of the event whose canonicalBody is `body`, at `seq`. */
@@ -138,9 +148,9 @@ function flatObject(details: Record<string, unknown>): string {
 /**
  * Exactly the hashed members of an event, copied field by field: an extra property on the caller's
  * object (say, a decrypted value) is never hashed or stored, and later changes to the caller's object
- * cannot make a sealed row disagree with its hash.
+ * cannot make a sealed row disagree with its hash. `fields`: already normalized by the caller.
  */
-export function pickContent(e: AuditEventContent): AuditEventContent {
+export function pickContent(e: AuditEventContent, fields: string[] = normalizeFields(e.fields)): AuditEventContent {
   return {
     occurredAt: e.occurredAt,
     actorId: e.actorId,
@@ -148,7 +158,7 @@ export function pickContent(e: AuditEventContent): AuditEventContent {
     action: e.action,
     resourceType: e.resourceType,
     resourceId: e.resourceId,
-    fields: normalizeFields(e.fields),
+    fields,
     outcome: e.outcome,
     requestId: e.requestId,
     operation: e.operation,
@@ -158,7 +168,11 @@ export function pickContent(e: AuditEventContent): AuditEventContent {
   };
 }
 
+/** The last occurredAt that passed: the events of one request share it, and the Date round trip is the dear part. */
+let lastValidOccurredAt = "";
+
 function assertOccurredAt(value: unknown): void {
+  if (value === lastValidOccurredAt) return;
   if (typeof value !== "string" || !OCCURRED_AT.test(value)) {
     throw new TypeError("audit event: occurredAt must be ISO-8601 UTC with milliseconds (YYYY-MM-DDTHH:mm:ss.sssZ)");
   }
@@ -167,6 +181,7 @@ function assertOccurredAt(value: unknown): void {
   if (Number.isNaN(parsed.getTime()) || parsed.toISOString() !== value) {
     throw new TypeError("audit event: occurredAt is not a valid instant");
   }
+  lastValidOccurredAt = value;
 }
 
 function assertFlatDetails(details: unknown): void {

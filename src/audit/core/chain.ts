@@ -1,6 +1,6 @@
 // The hash chain: how one event's hash binds it to its predecessor, and sealing a batch onto a head.
 import { createHash } from "node:crypto";
-import { canonicalAt, canonicalBody, canonicalEvent, pickContent } from "./canonical";
+import { canonicalAt, canonicalEvent, canonicalParts, pickContent } from "./canonical";
 import type { AuditEventContent, ChainHead, SealedAuditEvent } from "./types";
 
 /** The prevHash of seq 1: 32 zero bytes, so every event is hashed the same way with no special case. */
@@ -38,8 +38,8 @@ export interface PreparedAuditEvent {
 /** Checks and copies `e` (TypeError if canonicalEvent would refuse it) and makes its canonical body. */
 export function prepareEvent(e: AuditEventContent): PreparedAuditEvent {
   // Checked as given (a copy would turn, say, an array of details into an object), then copied.
-  const body = canonicalBody(e);
-  return { content: pickContent(e), body };
+  const { body, fields } = canonicalParts(e);
+  return { content: pickContent(e, fields), body };
 }
 
 export function assertChainHead(head: ChainHead, what = "head"): void {

@@ -3,7 +3,7 @@
 // numbers; and sealing prepared events against hashing each event from scratch.
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { GENESIS_HEAD, canonicalEvent, canonicalJson, hashEvent, prepareEvent, sealEvents, sealPrepared } from "../../../src/audit/core";
+import { GENESIS_HEAD, canonicalEvent, canonicalJson, hashEvent, normalizeFields, prepareEvent, sealEvents, sealPrepared } from "../../../src/audit/core";
 import type { AuditEventContent } from "../../../src/audit/core";
 import { pickContent } from "../../../src/audit/core/canonical";
 
@@ -110,5 +110,26 @@ describe("the event's canonical form, written out", () => {
       }
     }
     expect(() => canonicalEvent(0, ok)).toThrow(/seq must be a positive safe integer/);
+  });
+
+  it("normalizes fields into a fresh array whether or not they came sorted and unique", () => {
+    const sorted = ["a", "b", "c"];
+    const out = normalizeFields(sorted);
+    expect(out).toEqual(sorted);
+    expect(out).not.toBe(sorted);
+    out.push("d");
+    expect(sorted).toEqual(["a", "b", "c"]);
+    expect(normalizeFields(["b", "a", "b"])).toEqual(["a", "b"]);
+    expect(normalizeFields(["a", "a"])).toEqual(["a"]);
+    expect(normalizeFields(["\u{1F600}", "\uFB01"])).toEqual(["\u{1F600}", "\uFB01"]); // UTF-16 order, already sorted
+    expect(normalizeFields(["\uFB01", "\u{1F600}"])).toEqual(["\u{1F600}", "\uFB01"]);
+  });
+
+  it("an impossible instant is refused right after a valid one (the check remembers only what passed)", () => {
+    const ok = generate(rng(5));
+    expect(() => prepareEvent({ ...ok, occurredAt: "2026-11-28T10:00:00.000Z" })).not.toThrow();
+    expect(() => prepareEvent({ ...ok, occurredAt: "2026-11-28T10:00:00.000Z" })).not.toThrow();
+    expect(() => prepareEvent({ ...ok, occurredAt: "2026-02-30T10:00:00.000Z" })).toThrow(/occurredAt is not a valid instant/);
+    expect(() => prepareEvent({ ...ok, occurredAt: "2026-11-28T10:00:00.000Z" })).not.toThrow();
   });
 });
