@@ -1,6 +1,7 @@
-// Inclusion proofs for many events at once from the stored Merkle nodes: the nodes every proof of a batch
-// needs are read in one query (neighbouring leaves share most of their paths), then each proof is folded in
-// memory. The per-event proofs of src/audit/merkle/node-store.ts cost one query each.
+// Inclusion proofs for many events at once from the stored Merkle tree: the nodes every proof of a batch needs
+// are read together (neighbouring leaves share most of their paths; fetchNodes reads stored nodes, tile leaves
+// and the open tile's events in up to three queries), then each proof is folded in memory. The per-event proofs
+// of src/audit/merkle/node-store.ts read theirs per call.
 import type { DataSource, EntityManager } from "typeorm";
 import { foldRight, inclusionRanges, rangeNodes, type NodeId } from "./merkle";
 import { nodeKey, readNodes } from "./merkle/node-store";

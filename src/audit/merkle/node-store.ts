@@ -262,7 +262,7 @@ export interface StoredInclusionProof {
   root: Buffer;
 }
 
-/** The inclusion proof of leaf `index` in the tree of `size` leaves, with that tree's root: one query. */
+/** The inclusion proof of leaf `index` in the tree of `size` leaves, with that tree's root (fetchNodes: one to three queries). */
 export async function storedInclusionProof(db: Db, index: number, size: number): Promise<StoredInclusionProof> {
   const ranges = inclusionRanges(index, size);
   const leaf: NodeId = { level: 0, idx: index };
@@ -286,7 +286,7 @@ export interface StoredConsistencyProof {
   root2: Buffer;
 }
 
-/** The consistency proof from the tree of `size1` leaves to that of `size2`, with both roots: one query. */
+/** The consistency proof from the tree of `size1` leaves to that of `size2`, with both roots (fetchNodes: one to three queries). */
 export async function storedConsistencyProof(db: Db, size1: number, size2: number): Promise<StoredConsistencyProof> {
   const ranges = consistencyRanges(size1, size2);
   const [f1, f2] = [frontierNodes(size1), frontierNodes(size2)];
