@@ -6,17 +6,10 @@ import { describe, expect, it } from "vitest";
 import { GENESIS_HEAD, canonicalEvent, canonicalJson, hashEvent, normalizeFields, prepareEvent, sealEvents, sealPrepared } from "../../../src/audit/core";
 import type { AuditEventContent } from "../../../src/audit/core";
 import { pickContent } from "../../../src/audit/core/canonical";
+import { seededRandom } from "../../../src/domain/risk-model";
 
-/** A small seeded generator (mulberry32): the same events on every run, many shapes per run. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The same generated events on every run, many shapes per run. */
+const rng = seededRandom;
 
 const AWKWARD = ["", "a", "A", "é", "\u20ac", "\uFB01", "\u{1F600}", "\uD800", "\uDFFF", '"', "\\", "\n", "\u0000", "\u001f", "\u007f", "\u2028", "</script>", "10", "9", "z"];
 const NUMBERS = [0, -0, 1, -1.25, 1e21, 1e-7, 123456789.125, Number.MAX_SAFE_INTEGER, -Number.MAX_VALUE, 5e-324];
