@@ -102,8 +102,9 @@ export async function openCore(config: Config, opts: StartOptions = {}): Promise
       await ds.initialize();
     }
     await checkAuditPrivileges(ds, config.nodeEnv === "production", logger);
-    // Seal rounds get their own two connections: behind 10 busy request connections they would queue.
-    sealDs = createDataSource(databaseUrl, { role, poolSize: 2, applicationName: "custos-sequencer" });
+    // Seal rounds get their own connections: behind 10 busy request connections they would queue. Two rounds
+    // may be in flight at once (docs/audit-sequencer.md), and the sweep's queries need one more.
+    sealDs = createDataSource(databaseUrl, { role, poolSize: 3, applicationName: "custos-sequencer" });
     await sealDs.initialize();
     const keys = await loadKeys(config, logger, clock);
     const checkpointKey = await loadCheckpointSigningKey(config, logger);

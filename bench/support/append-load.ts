@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import type { DataSource, EntityManager } from "typeorm";
 import type { AuditEventContent } from "../../src/audit/core";
-import { AuditSequencer, type AuditReceipt } from "../../src/audit/sequencer";
+import { AuditSequencer } from "../../src/audit/sequencer";
 
 const FIELDS = ["customer.fullName", "customer.nationalId", "customer.phone", "customer.email", "case.summary"];
 
@@ -109,20 +109,17 @@ export interface SealRound {
   ms: number;
 }
 
-/** The real sequencer; its loop calls `this.sealOnce()`, so an override sees every round it runs. */
+/** The real sequencer, recording every round it seals (size and time) through its own hook. */
 export class RecordingSequencer extends AuditSequencer {
-  rounds: SealRound[] = [];
+  #recorded: SealRound[] = [];
 
-  override async sealOnce(): Promise<AuditReceipt[]> {
-    const s = performance.now();
-    const receipts = await super.sealOnce();
-    if (receipts.length > 0) this.rounds.push({ events: receipts.length, ms: performance.now() - s });
-    return receipts;
+  protected override roundSealed(events: number, ms: number): void {
+    this.#recorded.push({ events, ms });
   }
 
   takeRounds(): SealRound[] {
-    const r = this.rounds;
-    this.rounds = [];
+    const r = this.#recorded;
+    this.#recorded = [];
     return r;
   }
 }

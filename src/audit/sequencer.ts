@@ -2,10 +2,11 @@
 // one sealer at a time across every replica (advisory lock). Requests wait here for their receipts. Design,
 // guarantees and the commit-to-seal window: docs/audit-sequencer.md; the round's statements: seal-round.ts.
 import type { DataSource } from "typeorm";
+import type { PoolClient, QueryResult } from "pg";
 import { AUDIT_CHAIN_LOCK } from "./append";
-import { prepareEvent, type AuditEventContent, type PreparedAuditEvent } from "./core";
+import { prepareEvent, type AuditEventContent, type ChainHead, type PreparedAuditEvent } from "./core";
 import { TreeAppender } from "./merkle/node-store";
-import { sealRound } from "./seal-round";
+import { readJournal, sealRound, speculativeRound, type SpeculativeRound } from "./seal-round";
 
 /** Where an event landed on the chain: what a client can later ask an inclusion proof for. */
 export interface AuditReceipt {
@@ -42,10 +43,41 @@ interface Waiter {
 interface Submission {
   /** Checked and in canonical form but the seq, before they wait: a round only numbers and hashes them. */
   events: PreparedAuditEvent[];
+  /** Arrival order: a submission put back after a round that did not apply keeps its place. */
+  order: number;
+  /** Answered (sealed, failed or timed out): never sealed again after a round that did not apply. */
+  settled: boolean;
   resolve(receipts: AuditReceipt[]): void;
   reject(error: Error): void;
 }
 
+/** A speculative round sent and not yet answered. */
+interface Flight {
+  round: SpeculativeRound;
+  taken: Submission[];
+  /** The value of #epoch when it was sent: a round of an older epoch no longer decides the head. */
+  epoch: number;
+  startedAt: number;
+  done: Promise<void>;
+}
+
+/**
+ * Rounds in flight at most: one committing while the next waits on the chain lock with its statement
+ * already in PostgreSQL, and Node hashing a third meanwhile (docs/audit-sequencer.md, "Pipelined rounds").
+ */
+const PIPELINE_DEPTH = 2;
+
+/** How the sequencer's rounds went since it started (tests, benchmarks, operators' metrics). */
+export interface SequencerRounds {
+  /** Rounds that read the head under the lock. */
+  locked: number;
+  /** Rounds sent hashed onto the head the rounds before them leave (docs/audit-sequencer.md). */
+  speculative: number;
+  /** Speculative rounds that found another head and wrote nothing; their events went into later rounds. */
+  notApplied: number;
+  /** Rounds that failed (their submitted events refused). */
+  failed: number;
+}
 
 export class AuditSequencer {
   readonly #ds: DataSource;
@@ -57,6 +89,15 @@ export class AuditSequencer {
   readonly #tree = new TreeAppender((error) => this.#onError(error));
   readonly #waiters = new Map<number, Waiter>();
   readonly #queue: Submission[] = [];
+  readonly #flights: Flight[] = [];
+  /** The head the last round sent leaves, if it applies; null: the next round reads it under the lock. */
+  #head: ChainHead | null = null;
+  /** Bumped whenever #head is set from the database or given up. */
+  #epoch = 0;
+  #arrivals = 0;
+  readonly #rounds: SequencerRounds = { locked: 0, speculative: 0, notApplied: 0, failed: 0 };
+  /** The journal may hold entries nobody here waits for (the sweep, a round that did not apply, a full batch). */
+  #journalDue = true;
   #loop: Promise<void> | null = null;
   #again = false;
   #stopped = false;
@@ -73,6 +114,11 @@ export class AuditSequencer {
     if (!Number.isSafeInteger(this.#batch) || this.#batch < 1) throw new TypeError("batch must be a positive integer");
   }
 
+  /** Counts of the rounds run so far, by kind. */
+  get rounds(): Readonly<SequencerRounds> {
+    return { ...this.#rounds };
+  }
+
   /** How long a request waits for its seal (and how old a backlog may get before /readyz says no). */
   get sealTimeoutMs(): number {
     return this.#sealTimeoutMs;
@@ -85,7 +131,7 @@ export class AuditSequencer {
     const receipts = pendingIds.map(
       (id) => new Promise<AuditReceipt>((resolve, reject) => this.#waiters.set(id, { resolve, reject })),
     );
-    this.kick();
+    this.#wakeLoop();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -115,20 +161,37 @@ export class AuditSequencer {
     }
     let timer: NodeJS.Timeout | undefined;
     return new Promise<AuditReceipt[]>((resolve, reject) => {
-      const submission: Submission = { events: prepared, resolve, reject };
+      const submission: Submission = {
+        events: prepared,
+        order: this.#arrivals++,
+        settled: false,
+        resolve(receipts) {
+          submission.settled = true;
+          resolve(receipts);
+        },
+        reject(error) {
+          submission.settled = true;
+          reject(error);
+        },
+      };
       this.#queue.push(submission);
       timer = setTimeout(() => {
         // Still queued: withdrawn. Already in a round: that round may still seal it (an over-record).
         const i = this.#queue.indexOf(submission);
         if (i >= 0) this.#queue.splice(i, 1);
-        reject(new SealTimeoutError(`audit events not sealed within ${this.#sealTimeoutMs} ms`));
+        submission.reject(new SealTimeoutError(`audit events not sealed within ${this.#sealTimeoutMs} ms`));
       }, this.#sealTimeoutMs);
-      this.kick();
+      this.#wakeLoop();
     }).finally(() => clearTimeout(timer));
   }
 
-  /** Makes sure a sealing loop runs now; entries committed meanwhile are taken by its next round. */
+  /** Makes sure a sealing loop runs now and reads the journal; entries committed meanwhile go into its next round. */
   kick(): void {
+    this.#journalDue = true;
+    this.#wakeLoop();
+  }
+
+  #wakeLoop(): void {
     if (this.#stopped) return;
     if (this.#loop) {
       this.#again = true;
@@ -180,11 +243,25 @@ export class AuditSequencer {
   }
 
   /**
-   * One seal: under the chain lock, takes up to `batch` committed journal entries in id order, hashes
+   * One locked seal: under the chain lock, takes up to `batch` committed journal entries in id order, hashes
    * them onto the head, inserts them into audit_event and deletes them from the journal, all in one
-   * transaction (so each entry is sealed exactly once, or not at all if anything fails).
+   * transaction (so each entry is sealed exactly once, or not at all if anything fails). Rounds of the
+   * sealing loop in flight meanwhile are not waited for; the loop reads the head again after this.
    */
   async sealOnce(): Promise<AuditReceipt[]> {
+    this.#forgetHead();
+    const { receipts } = await this.#lockedRound();
+    this.#forgetHead();
+    return receipts;
+  }
+
+  /** Rounds about to be hashed onto #head must not be: it is read again, under the lock. */
+  #forgetHead(): void {
+    this.#head = null;
+    this.#epoch += 1;
+  }
+
+  async #lockedRound(): Promise<{ receipts: AuditReceipt[]; head: ChainHead }> {
     // Few round trips, because under load a round's fixed cost is what limits it: BEGIN and the lock in
     // one, journal and head in one, every insert and the journal delete in one, COMMIT. The lock comes
     // first, on its own: a statement's snapshot is taken when it starts, and the journal must be read after.
@@ -192,44 +269,55 @@ export class AuditSequencer {
     // were answered by the last round and came straight back join this one rather than wait for the next.
     let direct: Submission[] | null = null;
     const take = () => {
-      direct = this.#takeSubmissions();
+      direct = this.#takeSubmissions(this.#batch);
       return direct.flatMap((d) => d.events);
     };
+    const startedAt = performance.now();
     const runner = this.#ds.createQueryRunner();
-    let receipts: AuditReceipt[];
+    let result: { receipts: AuditReceipt[]; head: ChainHead };
     try {
       await runner.connect();
       await runner.query(`BEGIN; SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`);
       try {
-        receipts = await sealRound(runner.manager, this.#batch, take, this.#tree);
+        result = await sealRound(runner.manager, this.#batch, take, this.#tree);
         await runner.query(`COMMIT`);
       } catch (error) {
         await runner.query(`ROLLBACK`).catch(() => undefined);
         throw error;
       }
+      this.#rounds.locked += 1;
     } catch (error) {
+      this.#rounds.failed += 1;
       // Submitted events exist nowhere else: their requests fail now (a read then returns no data), those of
       // this round and, if it failed before taking any, those it would have taken.
-      for (const d of direct ?? this.#takeSubmissions()) d.reject(error instanceof Error ? error : new Error(String(error)));
+      for (const d of direct ?? this.#takeSubmissions(this.#batch)) d.reject(error instanceof Error ? error : new Error(String(error)));
       throw error;
     } finally {
       await runner.release();
     }
-    const taken: Submission[] = direct ?? [];
+    this.#deliver(result.receipts, direct ?? [], startedAt);
+    return result;
+  }
+
+  /** Hands a sealed round's receipts to whoever waits: journal entries first, then the submissions in order. */
+  #deliver(receipts: readonly AuditReceipt[], taken: readonly Submission[], startedAt: number): void {
     let at = receipts.length - taken.reduce((n, d) => n + d.events.length, 0);
     for (const r of receipts.slice(0, at)) this.#settle(r);
     for (const d of taken) {
       d.resolve(receipts.slice(at, at + d.events.length));
       at += d.events.length;
     }
-    return receipts;
+    if (receipts.length > 0) this.roundSealed(receipts.length, performance.now() - startedAt);
   }
 
-  /** Up to one batch of submitted events, whole submissions only (at least one). */
-  #takeSubmissions(): Submission[] {
+  /** Called after every round that sealed something, with its size and how long it took (benchmarks). */
+  protected roundSealed(_events: number, _ms: number): void {}
+
+  /** Whole submissions, at least one, up to `limit` events. */
+  #takeSubmissions(limit: number): Submission[] {
     const taken: Submission[] = [];
     let events = 0;
-    while (this.#queue.length > 0 && (taken.length === 0 || events + this.#queue[0].events.length <= this.#batch)) {
+    while (this.#queue.length > 0 && (taken.length === 0 || events + this.#queue[0].events.length <= limit)) {
       const next = this.#queue.shift()!;
       taken.push(next);
       events += next.events.length;
@@ -237,38 +325,175 @@ export class AuditSequencer {
     return taken;
   }
 
+  /** Submissions of a round that did not apply go back, in their places, unless they were answered meanwhile. */
+  #requeue(taken: readonly Submission[]): void {
+    const back = taken.filter((d) => !d.settled);
+    if (back.length === 0) return;
+    this.#queue.push(...back);
+    this.#queue.sort((x, y) => x.order - y.order);
+  }
+
   async #run(): Promise<void> {
     let failures = 0;
-    do {
-      this.#again = false;
-      try {
-        const receipts = await this.sealOnce();
-        failures = 0;
-        if (receipts.length >= this.#batch || this.#queue.length > 0) this.#again = true;
-        else if (!this.#again && this.#waiters.size > 0) await this.#settleSealedElsewhere();
-      } catch (error) {
-        this.#onError(error);
-        failures += 1;
-        if (this.#waiters.size === 0 || this.#stopped) {
-          if (this.#queue.length > 0 && !this.#stopped) {
-            this.#again = true;
-            continue;
-          }
-          return;
+    try {
+      while (!this.#stopped) {
+        this.#again = false;
+        if (this.#flights.length >= PIPELINE_DEPTH || (this.#flights.length > 0 && !this.#worthAnotherFlight())) {
+          await this.#flightOrWake();
+          continue;
         }
-        // Entries stay in the journal; retry with backoff while anyone waits (the sweep retries otherwise),
-        // sooner if a new request or the sweep kicks.
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, Math.min(2_000, 25 * 2 ** failures));
-          this.#wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.#wake = null;
-        this.#again = true;
+        let sent: boolean;
+        try {
+          sent = this.#head === null ? await this.#sendLocked() : await this.#sendSpeculative();
+          failures = 0;
+        } catch (error) {
+          this.#onError(error);
+          this.#forgetHead();
+          failures += 1;
+          if (this.#waiters.size === 0 || this.#stopped) {
+            if (this.#queue.length > 0 && !this.#stopped) continue;
+            return;
+          }
+          // Entries stay in the journal; retry with backoff while anyone waits (the sweep retries otherwise),
+          // sooner if a new request or the sweep kicks.
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, Math.min(2_000, 25 * 2 ** failures));
+            this.#wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          this.#wake = null;
+          continue;
+        }
+        if (sent || this.#again) continue;
+        if (this.#flights.length > 0) {
+          await this.#flightOrWake();
+          continue;
+        }
+        if (this.#waiters.size > 0) await this.#settleSealedElsewhere();
+        if (!this.#again) return;
       }
-    } while (this.#again && !this.#stopped);
+    } finally {
+      while (this.#flights.length > 0) await this.#flights[0].done;
+    }
+  }
+
+  /** Until the oldest round in flight is answered, or a request or the sweep asks for a round. */
+  async #flightOrWake(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.#wake = resolve;
+      void this.#flights[0]?.done.then(resolve);
+    });
+    this.#wake = null;
+  }
+
+  /**
+   * With a round in flight, whether to send the next one now rather than when it is answered: once it would
+   * carry at least half as many events. Under a steady load rounds then alternate in two cohorts, one
+   * committing while the other is hashed; a trickle waits and joins the round after.
+   */
+  #worthAnotherFlight(): boolean {
+    const inFlight = this.#flights[0].round.receipts.length;
+    let waiting = this.#queue.reduce((n, d) => n + d.events.length, 0);
+    if (this.#journalDue) return true;
+    if (this.#waiters.size > 0) {
+      const carried = new Set(this.#flights.flatMap((f) => f.round.pendingIds.map(Number)));
+      for (const id of this.#waiters.keys()) if (!carried.has(id)) waiting += 1;
+    }
+    return waiting * 2 >= inFlight;
+  }
+
+  /** A locked round (the head unknown), once the rounds in flight are answered. True if it sealed anything. */
+  async #sendLocked(): Promise<boolean> {
+    while (this.#flights.length > 0) await this.#flights[0].done;
+    this.#journalDue = false;
+    const { receipts, head } = await this.#lockedRound();
+    this.#head = head;
+    this.#epoch += 1;
+    if (receipts.length >= this.#batch) this.#journalDue = true;
+    return receipts.length > 0;
+  }
+
+  /**
+   * Hashes the next round onto the head the rounds in flight will leave and sends it, with no wait for them
+   * (docs/audit-sequencer.md, "Pipelined rounds"). With nothing in flight and several submissions queued,
+   * it takes about half of them, so that the rest can follow at once as a second round in flight.
+   */
+  async #sendSpeculative(): Promise<boolean> {
+    const withJournal = this.#journalDue || this.#waiters.size > 0;
+    this.#journalDue = false;
+    const runner = this.#ds.createQueryRunner();
+    let flying = false;
+    try {
+      const client: PoolClient = await runner.connect();
+      const exclude = this.#flights.flatMap((f) => f.round.pendingIds);
+      const rows = withJournal ? await readJournal(runner.manager, this.#batch, exclude) : [];
+      if (rows.length >= this.#batch) this.#journalDue = true;
+      const head = this.#head;
+      if (head === null) {
+        if (rows.length > 0) this.#journalDue = true;
+        return true; // given up while the journal was read: the loop goes on with a locked round
+      }
+      const queued = this.#queue.reduce((n, d) => n + d.events.length, 0);
+      const split = this.#flights.length === 0 && this.#queue.length > 1;
+      const taken = this.#takeSubmissions(split ? Math.ceil(queued / 2) : this.#batch);
+      if (rows.length === 0 && taken.length === 0) return false;
+      const round = speculativeRound(head, rows, taken.flatMap((d) => d.events), (hashes) => this.#tree.nodesFromCache(head, hashes));
+      if (round === null) {
+        // The tree's remembered frontier is not at this head: a locked round reads it back.
+        this.#requeue(taken);
+        if (rows.length > 0) this.#journalDue = true;
+        this.#forgetHead();
+        return true;
+      }
+      this.#head = round.to;
+      const flight: Flight = { round, taken, epoch: this.#epoch, startedAt: performance.now(), done: Promise.resolve() };
+      flight.done = client
+        .query(round.sql)
+        .then(
+          (results) => this.#landed(flight, results as unknown as QueryResult[]),
+          (error) => this.#crashed(flight, error),
+        )
+        .catch((error) => this.#onError(error))
+        .finally(() => {
+          this.#flights.splice(this.#flights.indexOf(flight), 1);
+          return runner.release();
+        });
+      this.#flights.push(flight);
+      this.#rounds.speculative += 1;
+      flying = true;
+      return true;
+    } finally {
+      if (!flying) await runner.release();
+    }
+  }
+
+  /** A speculative round answered: sealed, or not applied because the head was no longer the one it expected. */
+  #landed(flight: Flight, results: QueryResult[]): void {
+    const inserted = Number(results[results.length - 1]?.rows[0]?.inserted ?? -1);
+    if (inserted === flight.round.receipts.length) {
+      this.#deliver(flight.round.receipts, flight.taken, flight.startedAt);
+      return;
+    }
+    // Nothing was written (every part of the statement is guarded by the same check): another replica, a
+    // drain, or a round before this one that failed, moved the head. The events are sealed by a later round.
+    this.#rounds.notApplied += 1;
+    this.#requeue(flight.taken);
+    if (flight.round.pendingIds.length > 0) this.#journalDue = true;
+    if (flight.epoch === this.#epoch) this.#forgetHead();
+    this.#again = true;
+  }
+
+  /** A speculative round failed: its submitted events are refused (fail-closed), its journal entries stay. */
+  #crashed(flight: Flight, error: unknown): void {
+    const failure = error instanceof Error ? error : new Error(String(error));
+    this.#rounds.failed += 1;
+    for (const d of flight.taken) d.reject(failure);
+    this.#onError(failure);
+    if (flight.round.pendingIds.length > 0) this.#journalDue = true;
+    if (flight.epoch === this.#epoch) this.#forgetHead();
+    this.#again = true;
   }
 
   /**

@@ -162,14 +162,16 @@ export interface NodeColumns {
 }
 
 /**
- * Appends nodes through the statement the caller already runs (a data-modifying CTE over these parameters).
+ * Appends nodes through the statement the caller already runs (a data-modifying CTE over these parameters),
+ * only where `guard` holds when one is given.
  * A node that already exists is left as it is: only a tampered table has one, verification reports it, and
  * sealing must not stop over it.
  */
-export const INSERT_NODES_SQL = (levels: string, idxs: string, hashes: string, leaves: string) =>
+export const INSERT_NODES_SQL = (levels: string, idxs: string, hashes: string, leaves: string, guard: string | null = null) =>
   `INSERT INTO audit_merkle_node (level, idx, hash, leaves)
    SELECT t.level, t.idx, decode(t.hash, 'hex'), decode(t.leaves, 'hex')
    FROM unnest(${levels}::smallint[], ${idxs}::bigint[], ${hashes}::text[], ${leaves}::text[]) AS t(level, idx, hash, leaves)
+   ${guard === null ? "" : `WHERE ${guard}`}
    ON CONFLICT (level, idx) DO NOTHING`;
 
 const NO_NODES: NodeColumns = Object.freeze({ levels: [], idxs: [], hashes: [], leaves: [] }) as NodeColumns;
@@ -202,34 +204,55 @@ export class TreeAppender {
 
   /** `head` is the chain head the events were sealed onto; `chainHashes` theirs, in seq order. */
   async nodesFor(em: EntityManager, head: { seq: number; hash: string }, chainHashes: readonly string[]): Promise<NodeColumns> {
+    return this.#extend(head, chainHashes) ?? (await this.#extendFromStore(em, head, chainHashes));
+  }
+
+  /**
+   * nodesFor without reading the database: null unless `head` is the one the last extension left (the
+   * sequencer's speculative rounds, docs/audit-sequencer.md, whose head is not committed yet: reading the
+   * stored tree there would find it behind and wrongly report it diverged).
+   */
+  nodesFromCache(head: { seq: number; hash: string }, chainHashes: readonly string[]): NodeColumns | null {
+    return this.#extend(head, chainHashes);
+  }
+
+  /** Forgets the remembered frontier: the next extension reads the stored tree. */
+  forget(): void {
+    this.#cached = null;
+  }
+
+  #extend(head: { seq: number; hash: string }, chainHashes: readonly string[]): NodeColumns | null {
     if (chainHashes.length === 0) return NO_NODES;
     const cached = this.#cached;
+    if (!cached || cached.size !== head.seq || cached.headHash !== head.hash) return null;
+    return this.#grow(cached.size, cached.frontier, cached.tileLeaves, chainHashes.map((h) => eventLeafHash(h)), chainHashes);
+  }
+
+  async #extendFromStore(em: EntityManager, head: { seq: number; hash: string }, chainHashes: readonly string[]): Promise<NodeColumns> {
     this.#cached = null;
-    let size: number;
+    const covered = await storedTreeSize(em);
+    if (covered > head.seq) return this.#diverged(head.seq, `the tree's tiles cover ${covered} leaves, the chain has ${head.seq} events`);
+    // From the last stored tile boundary: the incomplete tile's events, and, if the tiles lag (events sealed
+    // by a replica older than the tree, during a rolling deploy), whole tiles to catch up on. Their chain
+    // hashes are what this seal's lock keeps still; the checkpointer checks the stored tree before it signs.
+    const behind: Array<{ hash: Buffer }> = await em.query(`SELECT hash FROM audit_event WHERE seq > $1 AND seq <= $2 ORDER BY seq`, [covered, head.seq]);
+    if (behind.length !== head.seq - covered) return this.#diverged(head.seq, `events after seq ${covered} are missing`);
     let frontier: MerkleNode[];
-    /** Leaves already in the tree since the last tile boundary (they go into the next tile row). */
-    let tileLeaves: Buffer[];
-    let leaves = chainHashes.map((h) => eventLeafHash(h));
-    if (cached && cached.size === head.seq && cached.headHash === head.hash) {
-      ({ size, frontier, tileLeaves } = cached);
-    } else {
-      const covered = await storedTreeSize(em);
-      if (covered > head.seq) return this.#diverged(head.seq, `the tree's tiles cover ${covered} leaves, the chain has ${head.seq} events`);
-      // From the last stored tile boundary: the incomplete tile's events, and, if the tiles lag (events sealed
-      // by a replica older than the tree, during a rolling deploy), whole tiles to catch up on. Their chain
-      // hashes are what this seal's lock keeps still; the checkpointer checks the stored tree before it signs.
-      const behind: Array<{ hash: Buffer }> = await em.query(`SELECT hash FROM audit_event WHERE seq > $1 AND seq <= $2 ORDER BY seq`, [covered, head.seq]);
-      if (behind.length !== head.seq - covered) return this.#diverged(head.seq, `events after seq ${covered} are missing`);
-      leaves = [...behind.map((r) => eventLeafHash(r.hash)), ...leaves];
-      size = covered;
-      tileLeaves = [];
-      try {
-        frontier = await readFrontier(em, size);
-      } catch (error) {
-        if (error instanceof MerkleStoreError) return this.#diverged(head.seq, error.message);
-        throw error;
-      }
+    try {
+      frontier = await readFrontier(em, covered);
+    } catch (error) {
+      if (error instanceof MerkleStoreError) return this.#diverged(head.seq, error.message);
+      throw error;
     }
+    const leaves = [...behind.map((r) => eventLeafHash(r.hash)), ...chainHashes.map((h) => eventLeafHash(h))];
+    return this.#grow(covered, frontier, [], leaves, chainHashes);
+  }
+
+  /**
+   * Appends `leaves` to the tree of `size` leaves with `frontier`; `tileLeaves` are the leaves already in it
+   * since the last tile boundary (they go into the next tile row). Remembers the result under the new head.
+   */
+  #grow(size: number, frontier: MerkleNode[], tileLeaves: Buffer[], leaves: Buffer[], chainHashes: readonly string[]): NodeColumns {
     const grown = appendToFrontier(frontier, size, leaves);
     // Every leaf from the tile boundary before `size` on: base is a multiple of TILE_WIDTH.
     const base = size - tileLeaves.length;
