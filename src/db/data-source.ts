@@ -23,10 +23,11 @@ import { QualityEvaluation1764399000000 } from "../../migrations/1764399000000-q
 import { CustomerRelationship1764399000001 } from "../../migrations/1764399000001-customer-relationship";
 import { AuditMerkleTiles1764400000000 } from "../../migrations/1764400000000-audit-merkle-tiles";
 import { AuditEventLeanIndexes1764400000001 } from "../../migrations/1764400000001-audit-event-lean-indexes";
+import { AuditPendingGuardPlan1764400000002 } from "../../migrations/1764400000002-audit-pending-guard-plan";
 import { ServiceQuality1764397000000 } from "../../migrations/1764397000000-service-quality";
 import { ENTITIES } from "../entities";
 
-export const MIGRATIONS = [InitialSchema1764320000000, SessionsMigration1764330000000, LoginThrottle1764330000001, AccessControl1764330000002, ActorReferences1764330000003, DataProtection1764340000000, AuditCheckpoints1764350000000, BlindIndexVersions1764360000000, AuditReportIndexes1764370000000, AuditJournal1764380000000, AuditPartitions1764380000001, AuditRoles1764380000002, AuditMerkle1764384000000, CaseHandling1764391000000, ServiceClocks1764392000000, ClockRuns1764393000000, ControlProgramme1764395000000, AuditPendingIndex1764396000000, ServiceQuality1764397000000, RiskModel1764398000000, QualityEvaluation1764399000000, CustomerRelationship1764399000001, AuditMerkleTiles1764400000000, AuditEventLeanIndexes1764400000001];
+export const MIGRATIONS = [InitialSchema1764320000000, SessionsMigration1764330000000, LoginThrottle1764330000001, AccessControl1764330000002, ActorReferences1764330000003, DataProtection1764340000000, AuditCheckpoints1764350000000, BlindIndexVersions1764360000000, AuditReportIndexes1764370000000, AuditJournal1764380000000, AuditPartitions1764380000001, AuditRoles1764380000002, AuditMerkle1764384000000, CaseHandling1764391000000, ServiceClocks1764392000000, ClockRuns1764393000000, ControlProgramme1764395000000, AuditPendingIndex1764396000000, ServiceQuality1764397000000, RiskModel1764398000000, QualityEvaluation1764399000000, CustomerRelationship1764399000001, AuditMerkleTiles1764400000000, AuditEventLeanIndexes1764400000001, AuditPendingGuardPlan1764400000002];
 
 export function createDataSource(url: string, opts: { poolSize?: number; applicationName?: string; role?: string | null } = {}): DataSource {
   return new DataSource({

@@ -112,6 +112,17 @@ describe("the audit sequencer", () => {
     await chainIsGapless();
   });
 
+  it("the journal's delete guard is planned as index probes per deleted entry, never a scan of the chain", async () => {
+    // PL/pgSQL keeps a trigger's plan for the life of the connection, and the sequencer's connections live
+    // long: planned while a partition was small, a hash join read the whole partition on every seal from
+    // then on (bench/README.md). The function carries settings that leave the planner only a nested loop
+    // of index probes (migration 1764400000002).
+    const [{ config }] = await server.sql<{ config: string[] | null }>(
+      `SELECT proconfig AS config FROM pg_proc WHERE proname = 'audit_pending_refuse_unsealed_delete'`,
+    );
+    expect([...(config ?? [])].sort()).toEqual(["enable_hashjoin=off", "enable_mergejoin=off", "enable_seqscan=off"]);
+  });
+
   it("submitted events are sealed as given, and a malformed one fails only its own request", async () => {
     const sequencer = new AuditSequencer(server.custos.ds, { batch: 1_000 });
     const good = Array.from({ length: 30 }, (_, i) => [event(7000 + 2 * i), event(7001 + 2 * i)]);
