@@ -65,19 +65,29 @@ const journalQuery = (exclude: boolean) =>
   `SELECT p.id::text AS id, ${JOURNAL_COLUMNS} FROM audit_pending p
    ${exclude ? "WHERE p.id <> ALL($2::bigint[])" : ""} ORDER BY p.id LIMIT $1`;
 
+/** A locked round read, taken and hashed: what is left is its one statement, and the caller's COMMIT. */
+export interface LockedRound {
+  /** The head it read under the lock, and the one it leaves (the same when it seals nothing). */
+  from: ChainHead;
+  to: ChainHead;
+  pendingIds: string[];
+  receipts: AuditReceipt[];
+  /** Inserts the round into audit_event with its Merkle nodes and deletes its journal entries. */
+  write(): Promise<void>;
+}
+
 /**
  * One locked seal round, inside the transaction that holds the chain lock: up to `batch` journal entries
  * (in id order) and then the submitted events `takeDirect` hands over once the journal and head are read,
- * hashed onto the head, inserted into audit_event with their Merkle nodes, and the sealed entries deleted
- * from the journal, in one statement. Returns the receipts and the head it leaves (the one it found when
- * it sealed nothing).
+ * hashed onto the head; `write` then inserts them into audit_event with their Merkle nodes and deletes the
+ * sealed entries from the journal, in one statement.
  */
-export async function sealRound(
+export async function lockedRound(
   em: EntityManager,
   batch: number,
   takeDirect: () => readonly PreparedAuditEvent[],
   tree: TreeAppender,
-): Promise<{ receipts: AuditReceipt[]; head: ChainHead }> {
+): Promise<LockedRound> {
   // One row at least (the head), with the journal's columns null when it is empty.
   const result: Array<Omit<PendingRow, "id"> & { id: string | null; head_seq: string | null; head_hash: string | null }> = await em.query(
     `WITH head AS (SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1),
@@ -88,32 +98,34 @@ export async function sealRound(
     [batch],
   );
   const rows = result.filter((r): r is typeof r & { id: string } => r.id !== null);
-  const head = result[0].head_seq === null ? GENESIS_HEAD : { seq: Number(result[0].head_seq), hash: result[0].head_hash! };
+  const from = result[0].head_seq === null ? GENESIS_HEAD : { seq: Number(result[0].head_seq), hash: result[0].head_hash! };
   const direct = takeDirect();
-  if (rows.length === 0 && direct.length === 0) return { receipts: [], head };
-  const ids = rows.map((r) => r.id);
-  const sealed = sealPrepared(head, [...rows.map((r) => prepareEvent(rowToContent(r))), ...direct]);
+  if (rows.length === 0 && direct.length === 0) return { from, to: from, pendingIds: [], receipts: [], write: () => Promise.resolve() };
+  const pendingIds = rows.map((r) => r.id);
+  const sealed = sealPrepared(from, [...rows.map((r) => prepareEvent(rowToContent(r))), ...direct]);
   // The Merkle tree grows in the same statement: its tiles and the last tile's events always make the whole chain.
-  const nodes = await tree.nodesFor(em, head, sealed.map((e) => e.hash));
-  const fromJournal = sealed.slice(0, ids.length);
-  await em.query(
-    `WITH ${sealStatement(
-      { pendingIds: "$1", seqs: "$2", prevHashes: "$3", hashes: "$4", levels: "$5", idxs: "$6", nodeHashes: "$7", direct: "$8", leaves: "$9" },
-      null,
-    )}`,
-    [
-      ids,
-      fromJournal.map((e) => e.seq),
-      fromJournal.map((e) => e.prevHash),
-      fromJournal.map((e) => e.hash),
-      nodes.levels,
-      nodes.idxs,
-      nodes.hashes,
-      JSON.stringify(sealed.slice(ids.length)),
-      nodes.leaves,
-    ],
-  );
-  return { receipts: receiptsOf(ids, sealed), head: headAfter(head, sealed) };
+  const nodes = await tree.nodesFor(em, from, sealed.map((e) => e.hash));
+  const fromJournal = sealed.slice(0, pendingIds.length);
+  const write = async () => {
+    await em.query(
+      `WITH ${sealStatement(
+        { pendingIds: "$1", seqs: "$2", prevHashes: "$3", hashes: "$4", levels: "$5", idxs: "$6", nodeHashes: "$7", direct: "$8", leaves: "$9" },
+        null,
+      )}`,
+      [
+        pendingIds,
+        fromJournal.map((e) => e.seq),
+        fromJournal.map((e) => e.prevHash),
+        fromJournal.map((e) => e.hash),
+        nodes.levels,
+        nodes.idxs,
+        nodes.hashes,
+        JSON.stringify(sealed.slice(pendingIds.length)),
+        nodes.leaves,
+      ],
+    );
+  };
+  return { from, to: headAfter(from, sealed), pendingIds, receipts: receiptsOf(pendingIds, sealed), write };
 }
 
 /** Committed journal entries in id order, up to `batch`, but those in `exclude` (carried by rounds in flight). */

@@ -6,7 +6,7 @@ import type { PoolClient, QueryResult } from "pg";
 import { AUDIT_CHAIN_LOCK } from "./append";
 import { prepareEvent, type AuditEventContent, type ChainHead, type PreparedAuditEvent } from "./core";
 import { TreeAppender } from "./merkle/node-store";
-import { readJournal, sealRound, speculativeRound, type SpeculativeRound } from "./seal-round";
+import { lockedRound, readJournal, speculativeRound } from "./seal-round";
 
 /** Where an event landed on the chain: what a client can later ask an inclusion proof for. */
 export interface AuditReceipt {
@@ -51,10 +51,14 @@ interface Submission {
   reject(error: Error): void;
 }
 
-/** A speculative round sent and not yet answered. */
+/** A round whose statement is sent and not yet answered: locked (its COMMIT pending) or speculative. */
 interface Flight {
-  round: SpeculativeRound;
+  /** Journal entries it seals, then its submitted events: its receipts in that order. */
+  pendingIds: string[];
+  receipts: AuditReceipt[];
   taken: Submission[];
+  /** A locked round refuses its own submissions when it fails (#lockedRound); a speculative one is refused here. */
+  speculative: boolean;
   /** The value of #epoch when it was sent: a round of an older epoch no longer decides the head. */
   epoch: number;
   startedAt: number;
@@ -66,6 +70,17 @@ interface Flight {
  * already in PostgreSQL, and Node hashing a third meanwhile (docs/audit-sequencer.md, "Pipelined rounds").
  */
 const PIPELINE_DEPTH = 2;
+
+/**
+ * Below this many events waiting, with no round in flight, a locked round serves better: its two round trips
+ * before it takes the submissions gather more of them, and when the process, not the database, is the
+ * bottleneck (an API server busy with GraphQL and decryption), fewer and larger rounds cost less CPU than
+ * overlapped smaller ones (bench/README.md, "fourth session").
+ */
+const PIPELINE_MIN_EVENTS = 128;
+
+/** With a round in flight, the next goes out early only if it carries at least this many events. */
+const FLIGHT_MIN_EVENTS = PIPELINE_MIN_EVENTS / 2;
 
 /** How the sequencer's rounds went since it started (tests, benchmarks, operators' metrics). */
 export interface SequencerRounds {
@@ -250,9 +265,14 @@ export class AuditSequencer {
    */
   async sealOnce(): Promise<AuditReceipt[]> {
     this.#forgetHead();
-    const { receipts } = await this.#lockedRound();
-    this.#forgetHead();
-    return receipts;
+    const round = await this.#lockedRound(false);
+    try {
+      await round.commit;
+    } finally {
+      this.#forgetHead();
+    }
+    this.#deliver(round.receipts, round.taken, round.startedAt);
+    return round.receipts;
   }
 
   /** Rounds about to be hashed onto #head must not be: it is read again, under the lock. */
@@ -261,42 +281,54 @@ export class AuditSequencer {
     this.#epoch += 1;
   }
 
-  async #lockedRound(): Promise<{ receipts: AuditReceipt[]; head: ChainHead }> {
-    // Few round trips, because under load a round's fixed cost is what limits it: BEGIN and the lock in
-    // one, journal and head in one, every insert and the journal delete in one, COMMIT. The lock comes
-    // first, on its own: a statement's snapshot is taken when it starts, and the journal must be read after.
-    // Submitted events are taken as late as possible, once the journal and head are read: requests that
-    // were answered by the last round and came straight back join this one rather than wait for the next.
+  /**
+   * A locked round up to the point where its events are hashed: BEGIN and the lock in one round trip,
+   * journal and head in one, then the submissions are taken (as late as possible: requests answered by the
+   * last round that came straight back join this one) and hashed. `commit` then runs its one statement and
+   * COMMIT. The lock comes first, on its own: a statement's snapshot is taken when it starts, and the
+   * journal must be read after. With `split`, when enough waits, it takes about half of the submissions,
+   * and the loop sends the rest at once, hashed onto the head this round leaves ("Pipelined rounds").
+   * Submitted events exist nowhere else: if the round fails, their requests fail now (a read then returns
+   * no data), those it took and, if it failed before taking any, those it would have taken.
+   */
+  async #lockedRound(split: boolean): Promise<{ receipts: AuditReceipt[]; pendingIds: string[]; to: ChainHead; taken: Submission[]; startedAt: number; commit: Promise<void> }> {
     let direct: Submission[] | null = null;
     const take = () => {
-      direct = this.#takeSubmissions(this.#batch);
+      const queued = this.#queue.reduce((n, d) => n + d.events.length, 0);
+      direct = this.#takeSubmissions(split && this.#queue.length > 1 && queued >= PIPELINE_MIN_EVENTS ? Math.ceil(queued / 2) : this.#batch);
       return direct.flatMap((d) => d.events);
+    };
+    const refuse = (error: unknown) => {
+      this.#rounds.failed += 1;
+      for (const d of direct ?? this.#takeSubmissions(this.#batch)) d.reject(error instanceof Error ? error : new Error(String(error)));
     };
     const startedAt = performance.now();
     const runner = this.#ds.createQueryRunner();
-    let result: { receipts: AuditReceipt[]; head: ChainHead };
+    let round: Awaited<ReturnType<typeof lockedRound>>;
     try {
       await runner.connect();
       await runner.query(`BEGIN; SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`);
+      round = await lockedRound(runner.manager, this.#batch, take, this.#tree);
+    } catch (error) {
+      refuse(error);
+      await runner.query(`ROLLBACK`).catch(() => undefined);
+      await runner.release();
+      throw error;
+    }
+    const commit = (async () => {
       try {
-        result = await sealRound(runner.manager, this.#batch, take, this.#tree);
+        await round.write();
         await runner.query(`COMMIT`);
+        this.#rounds.locked += 1;
       } catch (error) {
+        refuse(error);
         await runner.query(`ROLLBACK`).catch(() => undefined);
         throw error;
+      } finally {
+        await runner.release();
       }
-      this.#rounds.locked += 1;
-    } catch (error) {
-      this.#rounds.failed += 1;
-      // Submitted events exist nowhere else: their requests fail now (a read then returns no data), those of
-      // this round and, if it failed before taking any, those it would have taken.
-      for (const d of direct ?? this.#takeSubmissions(this.#batch)) d.reject(error instanceof Error ? error : new Error(String(error)));
-      throw error;
-    } finally {
-      await runner.release();
-    }
-    this.#deliver(result.receipts, direct ?? [], startedAt);
-    return result;
+    })();
+    return { receipts: round.receipts, pendingIds: round.pendingIds, to: round.to, taken: direct ?? [], startedAt, commit };
   }
 
   /** Hands a sealed round's receipts to whoever waits: journal entries first, then the submissions in order. */
@@ -338,13 +370,16 @@ export class AuditSequencer {
     try {
       while (!this.#stopped) {
         this.#again = false;
+        // Nothing in flight and nothing to seal: done until a request, a write's wait or the sweep kicks.
+        if (this.#flights.length === 0 && this.#queue.length === 0 && this.#waiters.size === 0 && !this.#journalDue) return;
         if (this.#flights.length >= PIPELINE_DEPTH || (this.#flights.length > 0 && !this.#worthAnotherFlight())) {
           await this.#flightOrWake();
           continue;
         }
         let sent: boolean;
         try {
-          sent = this.#head === null ? await this.#sendLocked() : await this.#sendSpeculative();
+          // Rounds in flight know the head they leave; with none, a locked round reads it (and gathers more).
+          sent = this.#head === null || this.#flights.length === 0 ? await this.#sendLocked() : await this.#sendSpeculative();
           failures = 0;
         } catch (error) {
           this.#onError(error);
@@ -390,35 +425,47 @@ export class AuditSequencer {
 
   /**
    * With a round in flight, whether to send the next one now rather than when it is answered: once it would
-   * carry at least half as many events. Under a steady load rounds then alternate in two cohorts, one
-   * committing while the other is hashed; a trickle waits and joins the round after.
+   * carry at least half as many events, and not too few. Under a steady load rounds then alternate in two
+   * cohorts, one committing while the other is hashed; a trickle waits and joins the round after.
    */
   #worthAnotherFlight(): boolean {
-    const inFlight = this.#flights[0].round.receipts.length;
-    let waiting = this.#queue.reduce((n, d) => n + d.events.length, 0);
+    if (this.#head === null) return false;
     if (this.#journalDue) return true;
-    if (this.#waiters.size > 0) {
-      const carried = new Set(this.#flights.flatMap((f) => f.round.pendingIds.map(Number)));
-      for (const id of this.#waiters.keys()) if (!carried.has(id)) waiting += 1;
-    }
-    return waiting * 2 >= inFlight;
+    const carried = new Set(this.#flights.flatMap((f) => f.pendingIds.map(Number)));
+    const waiting = this.#waitingEvents(carried);
+    return waiting >= FLIGHT_MIN_EVENTS && waiting * 2 >= this.#flights[0].receipts.length;
   }
 
-  /** A locked round (the head unknown), once the rounds in flight are answered. True if it sealed anything. */
+  /** Submitted events queued, and journal entries waited for that no round in flight carries. */
+  #waitingEvents(carried: ReadonlySet<number>): number {
+    let waiting = this.#queue.reduce((n, d) => n + d.events.length, 0);
+    for (const id of this.#waiters.keys()) if (!carried.has(id)) waiting += 1;
+    return waiting;
+  }
+
+  /**
+   * A locked round, once the rounds in flight are answered; it goes into flight once hashed, so that a
+   * speculative round can follow on the head it leaves. True if it seals anything.
+   */
   async #sendLocked(): Promise<boolean> {
     while (this.#flights.length > 0) await this.#flights[0].done;
     this.#journalDue = false;
-    const { receipts, head } = await this.#lockedRound();
-    this.#head = head;
+    const round = await this.#lockedRound(true);
+    this.#head = round.to;
     this.#epoch += 1;
-    if (receipts.length >= this.#batch) this.#journalDue = true;
-    return receipts.length > 0;
+    if (round.pendingIds.length >= this.#batch) this.#journalDue = true;
+    if (round.receipts.length === 0) {
+      await round.commit;
+      return false;
+    }
+    const flight = { pendingIds: round.pendingIds, receipts: round.receipts, taken: round.taken, speculative: false, epoch: this.#epoch, startedAt: round.startedAt };
+    this.#fly(flight, round.commit);
+    return true;
   }
 
   /**
    * Hashes the next round onto the head the rounds in flight will leave and sends it, with no wait for them
-   * (docs/audit-sequencer.md, "Pipelined rounds"). With nothing in flight and several submissions queued,
-   * it takes about half of them, so that the rest can follow at once as a second round in flight.
+   * (docs/audit-sequencer.md, "Pipelined rounds").
    */
   async #sendSpeculative(): Promise<boolean> {
     const withJournal = this.#journalDue || this.#waiters.size > 0;
@@ -427,7 +474,7 @@ export class AuditSequencer {
     let flying = false;
     try {
       const client: PoolClient = await runner.connect();
-      const exclude = this.#flights.flatMap((f) => f.round.pendingIds);
+      const exclude = this.#flights.flatMap((f) => f.pendingIds);
       const rows = withJournal ? await readJournal(runner.manager, this.#batch, exclude) : [];
       if (rows.length >= this.#batch) this.#journalDue = true;
       const head = this.#head;
@@ -435,9 +482,7 @@ export class AuditSequencer {
         if (rows.length > 0) this.#journalDue = true;
         return true; // given up while the journal was read: the loop goes on with a locked round
       }
-      const queued = this.#queue.reduce((n, d) => n + d.events.length, 0);
-      const split = this.#flights.length === 0 && this.#queue.length > 1;
-      const taken = this.#takeSubmissions(split ? Math.ceil(queued / 2) : this.#batch);
+      const taken = this.#takeSubmissions(this.#batch);
       if (rows.length === 0 && taken.length === 0) return false;
       const round = speculativeRound(head, rows, taken.flatMap((d) => d.events), (hashes) => this.#tree.nodesFromCache(head, hashes));
       if (round === null) {
@@ -448,20 +493,10 @@ export class AuditSequencer {
         return true;
       }
       this.#head = round.to;
-      const flight: Flight = { round, taken, epoch: this.#epoch, startedAt: performance.now(), done: Promise.resolve() };
-      flight.done = client
-        .query(round.sql)
-        .then(
-          (results) => this.#landed(flight, results as unknown as QueryResult[]),
-          (error) => this.#crashed(flight, error),
-        )
-        .catch((error) => this.#onError(error))
-        .finally(() => {
-          this.#flights.splice(this.#flights.indexOf(flight), 1);
-          return runner.release();
-        });
-      this.#flights.push(flight);
       this.#rounds.speculative += 1;
+      const flight = { pendingIds: round.pendingIds, receipts: round.receipts, taken, speculative: true, epoch: this.#epoch, startedAt: performance.now() };
+      const sent = client.query(round.sql) as unknown as Promise<QueryResult[]>;
+      this.#fly(flight, sent.then((results) => this.#applied(flight, results)), () => runner.release());
       flying = true;
       return true;
     } finally {
@@ -469,29 +504,54 @@ export class AuditSequencer {
     }
   }
 
-  /** A speculative round answered: sealed, or not applied because the head was no longer the one it expected. */
-  #landed(flight: Flight, results: QueryResult[]): void {
+  /** Tracks a round sent: on success its receipts are delivered, on failure its events refused. */
+  #fly(flight: Omit<Flight, "done">, outcome: Promise<boolean | void>, release?: () => Promise<void> | void): void {
+    const f: Flight = { ...flight, done: Promise.resolve() };
+    f.done = outcome
+      .then(
+        (applied) => {
+          if (applied === false) this.#notApplied(f);
+          else this.#deliver(f.receipts, f.taken, f.startedAt);
+        },
+        (error) => this.#crashed(f, error),
+      )
+      .catch((error) => this.#onError(error))
+      .finally(() => {
+        this.#flights.splice(this.#flights.indexOf(f), 1);
+        return release?.();
+      });
+    this.#flights.push(f);
+  }
+
+  /** Whether a speculative round's statement wrote its events (every part of it is guarded by one check). */
+  #applied(flight: Omit<Flight, "done">, results: QueryResult[]): boolean {
     const inserted = Number(results[results.length - 1]?.rows[0]?.inserted ?? -1);
-    if (inserted === flight.round.receipts.length) {
-      this.#deliver(flight.round.receipts, flight.taken, flight.startedAt);
-      return;
-    }
-    // Nothing was written (every part of the statement is guarded by the same check): another replica, a
-    // drain, or a round before this one that failed, moved the head. The events are sealed by a later round.
+    if (inserted === flight.receipts.length) return true;
+    if (inserted === 0) return false;
+    throw new Error(`audit seal round wrote ${inserted} of ${flight.receipts.length} events`);
+  }
+
+  /**
+   * A speculative round that wrote nothing: another replica, a drain, or a round before it that failed, moved
+   * the head. Its events go into a later round.
+   */
+  #notApplied(flight: Flight): void {
     this.#rounds.notApplied += 1;
     this.#requeue(flight.taken);
-    if (flight.round.pendingIds.length > 0) this.#journalDue = true;
+    if (flight.pendingIds.length > 0) this.#journalDue = true;
     if (flight.epoch === this.#epoch) this.#forgetHead();
     this.#again = true;
   }
 
-  /** A speculative round failed: its submitted events are refused (fail-closed), its journal entries stay. */
+  /** A round failed: its submitted events are refused (fail-closed), its journal entries stay. */
   #crashed(flight: Flight, error: unknown): void {
     const failure = error instanceof Error ? error : new Error(String(error));
-    this.#rounds.failed += 1;
-    for (const d of flight.taken) d.reject(failure);
+    if (flight.speculative) {
+      this.#rounds.failed += 1;
+      for (const d of flight.taken) d.reject(failure);
+    }
     this.#onError(failure);
-    if (flight.round.pendingIds.length > 0) this.#journalDue = true;
+    if (flight.pendingIds.length > 0) this.#journalDue = true;
     if (flight.epoch === this.#epoch) this.#forgetHead();
     this.#again = true;
   }
