@@ -215,6 +215,8 @@ export class AuditSequencer {
     }
     this.#loop = this.#run().finally(() => {
       this.#loop = null;
+      // A request that came between the loop's last look and its end must not wait for the sweep.
+      if (this.#again) this.#wakeLoop();
     });
   }
 
@@ -295,7 +297,8 @@ export class AuditSequencer {
     let direct: Submission[] | null = null;
     const take = () => {
       const queued = this.#queue.reduce((n, d) => n + d.events.length, 0);
-      direct = this.#takeSubmissions(split && this.#queue.length > 1 && queued >= PIPELINE_MIN_EVENTS ? Math.ceil(queued / 2) : this.#batch);
+      const half = split && this.#queue.length > 1 && queued >= PIPELINE_MIN_EVENTS;
+      direct = this.#takeSubmissions(half ? Math.min(this.#batch, Math.ceil(queued / 2)) : this.#batch);
       return direct.flatMap((d) => d.events);
     };
     const refuse = (error: unknown) => {
