@@ -1,6 +1,7 @@
 // The sequencer: seals journal entries and submitted events onto the hash chain, a round per transaction,
-// one sealer at a time across every replica (advisory lock). Requests wait here for their receipts. Design,
-// guarantees and the commit-to-seal window: docs/audit-sequencer.md; the round's statements: seal-round.ts.
+// one sealer at a time across every replica (advisory lock); under a heavy load the next round is already
+// hashed and waiting for the lock while one commits. Requests wait here for their receipts. Design,
+// guarantees, pipelining and the commit-to-seal window: docs/audit-sequencer.md; the statements: seal-round.ts.
 import type { DataSource } from "typeorm";
 import type { PoolClient, QueryResult } from "pg";
 import { AUDIT_CHAIN_LOCK } from "./append";
