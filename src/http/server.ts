@@ -166,7 +166,8 @@ export async function startHttpServer(
         `SELECT count(*)::int AS pending, COALESCE(extract(epoch FROM now() - min(journalled_at)) * 1000, 0)::int AS "oldestMs" FROM audit_pending`,
       );
       const behind = backlog.oldestMs > services.sequencer.sealTimeoutMs;
-      res.status(behind ? 503 : 200).json({ status: behind ? "audit sealing behind" : "ready", auditJournal: backlog });
+      // The sequencer's rounds since start, by kind: failed ones mean refused reads, speculative ones a heavy load.
+      res.status(behind ? 503 : 200).json({ status: behind ? "audit sealing behind" : "ready", auditJournal: backlog, auditRounds: services.sequencer.rounds });
     } catch {
       res.status(503).json({ status: "database unreachable" });
     }

@@ -15,6 +15,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ERROR_CODES } from "../../src/errors";
 import { freePort } from "../support/free-port";
 import {
+  ListReads,
   Load,
   READ_ACTIONS,
   WRITE_ACTIONS,
@@ -27,11 +28,13 @@ import {
   withClient,
   type Action,
   type Cluster,
+  type ListOp,
   type Op,
   type ServerProcess,
 } from "./crash-support";
 
 const CLIENTS = 24;
+const LIST_CLIENTS = 8;
 const LEAD_EMAIL = "lead.crash@test.custos";
 const PASSWORD = "crash safety under load 7";
 
@@ -203,6 +206,34 @@ async function expectCrashSafe(sc: Scenario, ops: readonly Op[]): Promise<void> 
   expectCheckerCatchesLosses(ops, snapshot);
 }
 
+/** Resolves once the server's sequencer has sent `n` speculative rounds (its /readyz counts them). */
+function speculativeRounds(graphqlUrl: string, n: number): () => Promise<boolean> {
+  return async () => {
+    const res = await fetch(graphqlUrl.replace(/\/graphql$/, "/readyz"), { signal: AbortSignal.timeout(5_000) }).catch(() => null);
+    const body = (await res?.json().catch(() => null)) as { auditRounds?: { speculative: number } } | null;
+    return (body?.auditRounds?.speculative ?? 0) >= n;
+  };
+}
+
+/** Every acknowledged page of customers left one SUCCESS customer.read per customer on it, no more, no fewer. */
+async function expectListReadsSealed(sc: Scenario, ops: readonly ListOp[]): Promise<void> {
+  const acked = ops.filter((o) => o.outcome === "acked" && o.customers > 0);
+  expect(acked.length).toBeGreaterThan(0);
+  const counts = await withClient(sc.databaseUrl, async (c) =>
+    new Map(
+      (
+        await c.query<{ request_id: string; n: number }>(
+          `SELECT request_id, count(*)::int AS n FROM audit_event
+            WHERE action = 'customer.read' AND outcome = 'SUCCESS' AND request_id = ANY($1) GROUP BY request_id`,
+          [acked.map((o) => o.requestId)],
+        )
+      ).rows.map((r) => [r.request_id, r.n]),
+    ),
+  );
+  const short = acked.filter((o) => counts.get(o.requestId) !== o.customers).map((o) => `${o.requestId}: ${counts.get(o.requestId) ?? 0} of ${o.customers}`);
+  expect(short).toEqual([]);
+}
+
 function summary(ops: readonly Op[]): string {
   const by = countBy(ops, (o) => `${o.phase}/${isWrite(o) ? "write" : "read"}/${o.outcome}${o.codes.length ? `(${o.codes.join(",")})` : ""}`);
   return [...by].map(([k, n]) => `${k}=${n}`).sort().join(" ");
@@ -214,9 +245,13 @@ describe("crash safety under concurrent load", () => {
     const load = new Load(sc.server.url, sc.token, "k", CLIENTS);
     load.start("before");
     await waitUntil("300 acknowledged writes", ackedWrites(load, 300), 90_000);
+    // Pages of customers beside it, so that the sequencer pipelines its rounds when the kill lands.
+    const lists = new ListReads(sc.server.url, sc.token, "k", LIST_CLIENTS);
+    lists.start();
+    await waitUntil("pipelined seal rounds", speculativeRounds(sc.server.url, 3), 60_000, 200);
     const inFlight = load.count((o) => o.outcome === "pending");
     await sc.server.kill9();
-    await load.stop();
+    await Promise.all([load.stop(), lists.stop()]);
     expect(inFlight, "the kill should land while requests are in flight").toBeGreaterThan(0);
 
     // Same environment, no repair step: the restart itself must bring it back.
@@ -229,7 +264,8 @@ describe("crash safety under concurrent load", () => {
     expect(failedAfter, summary(load.ops)).toEqual([]);
 
     await expectCrashSafe(sc, load.ops);
-    console.info(`crash-safety kill -9: ${summary(load.ops)}`);
+    await expectListReadsSealed(sc, lists.ops);
+    console.info(`crash-safety kill -9: ${summary(load.ops)}; list reads acknowledged ${lists.ops.filter((o) => o.outcome === "acked").length}`);
   }, 240_000);
 
   it("PostgreSQL crashes and restarts under load: coded errors meanwhile, the same server reconnects, nothing is lost", async () => {

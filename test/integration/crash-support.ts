@@ -379,3 +379,62 @@ export class Load {
     return op;
   }
 }
+
+/** A list read and what its client learnt: acknowledged with `customers` rows, each an audited customer.read. */
+export interface ListOp {
+  requestId: string;
+  outcome: "acked" | "refused" | "no-reply" | "pending";
+  customers: number;
+}
+
+/**
+ * Clients reading a page of up to 100 customers at a time: about 100 audit events per request, so that many
+ * wait at once and the sequencer pipelines its rounds (docs/audit-sequencer.md, "Pipelined rounds").
+ */
+export class ListReads {
+  readonly ops: ListOp[] = [];
+  #stopping = false;
+  #loops: Promise<void>[] = [];
+
+  constructor(
+    private readonly url: string,
+    private readonly token: string,
+    private readonly tag: string,
+    private readonly clients: number,
+  ) {}
+
+  start(): void {
+    this.#stopping = false;
+    this.#loops = Array.from({ length: this.clients }, (_, i) => this.#run(i));
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    await Promise.all(this.#loops);
+  }
+
+  async #run(i: number): Promise<void> {
+    for (let n = 1; !this.#stopping; n++) {
+      const op: ListOp = { requestId: `${this.tag}-list${i}-${n}`, outcome: "pending", customers: 0 };
+      this.ops.push(op);
+      try {
+        const res = await fetch(this.url, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${this.token}`, "x-custos-purpose": "CASE_HANDLING", "x-request-id": op.requestId },
+          body: JSON.stringify({ query: `query CrashList { customers(first: 100) { edges { node { id phone } } } }` }),
+          signal: AbortSignal.timeout(30_000),
+        });
+        const body = (await res.json().catch(() => null)) as { data?: { customers?: { edges: unknown[] } } | null; errors?: unknown[] } | null;
+        if (res.status === 200 && body?.data?.customers && !body.errors) {
+          op.outcome = "acked";
+          op.customers = body.data.customers.edges.length;
+        } else {
+          op.outcome = "refused";
+        }
+      } catch {
+        op.outcome = "no-reply";
+      }
+      if (op.outcome !== "acked") await delay(25);
+    }
+  }
+}

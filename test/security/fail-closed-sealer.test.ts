@@ -86,6 +86,11 @@ describe("after the chain recovers", () => {
     expect(r.data).toEqual({ customer: { fullName: PII.fullName, address: "5 Lockstep Lane" } });
     const res = await fetch(server.url.replace(/\/graphql$/, "/readyz"));
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: "ready", auditJournal: { pending: 0, oldestMs: 0 } });
+    const body = (await res.json()) as { status: string; auditJournal: unknown; auditRounds: Record<string, number> };
+    expect(body).toMatchObject({ status: "ready", auditJournal: { pending: 0, oldestMs: 0 } });
+    // The outage is visible to operators afterwards: the rounds that failed while the chain refused events.
+    expect(Object.keys(body.auditRounds).sort()).toEqual(["failed", "locked", "notApplied", "speculative"]);
+    expect(body.auditRounds.failed).toBeGreaterThan(0);
+    expect(body.auditRounds.locked).toBeGreaterThan(0);
   });
 });
