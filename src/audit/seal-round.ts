@@ -67,8 +67,7 @@ const journalQuery = (exclude: boolean) =>
 
 /** A locked round read, taken and hashed: what is left is its one statement, and the caller's COMMIT. */
 export interface LockedRound {
-  /** The head it read under the lock, and the one it leaves (the same when it seals nothing). */
-  from: ChainHead;
+  /** The head it leaves (the one it read under the lock when it seals nothing). */
   to: ChainHead;
   pendingIds: string[];
   receipts: AuditReceipt[];
@@ -100,7 +99,7 @@ export async function lockedRound(
   const rows = result.filter((r): r is typeof r & { id: string } => r.id !== null);
   const from = result[0].head_seq === null ? GENESIS_HEAD : { seq: Number(result[0].head_seq), hash: result[0].head_hash! };
   const direct = takeDirect();
-  if (rows.length === 0 && direct.length === 0) return { from, to: from, pendingIds: [], receipts: [], write: () => Promise.resolve() };
+  if (rows.length === 0 && direct.length === 0) return { to: from, pendingIds: [], receipts: [], write: () => Promise.resolve() };
   const pendingIds = rows.map((r) => r.id);
   const sealed = sealPrepared(from, [...rows.map((r) => prepareEvent(rowToContent(r))), ...direct]);
   // The Merkle tree grows in the same statement: its tiles and the last tile's events always make the whole chain.
@@ -125,7 +124,7 @@ export async function lockedRound(
       ],
     );
   };
-  return { from, to: headAfter(from, sealed), pendingIds, receipts: receiptsOf(pendingIds, sealed), write };
+  return { to: headAfter(from, sealed), pendingIds, receipts: receiptsOf(pendingIds, sealed), write };
 }
 
 /** Committed journal entries in id order, up to `batch`, but those in `exclude` (carried by rounds in flight). */
@@ -135,9 +134,7 @@ export async function readJournal(em: EntityManager, batch: number, exclude: rea
 
 /** A round hashed onto a head that may not be committed yet, as one message of statements. */
 export interface SpeculativeRound {
-  /** The head it was hashed onto: it applies only if that is the stored head once it holds the lock. */
-  from: ChainHead;
-  /** The head it leaves if it applies. */
+  /** The head it leaves if it applies (only if the stored head is still `from` once it holds the lock). */
   to: ChainHead;
   /** Journal ids it seals, in order (its receipts come first), then the submitted events. */
   pendingIds: string[];
@@ -191,7 +188,7 @@ export function speculativeRound(
       },
       `(SELECT ok FROM head_is)`,
     )}`;
-  return { from, to: headAfter(from, sealed), pendingIds, receipts: receiptsOf(pendingIds, sealed), sql };
+  return { to: headAfter(from, sealed), pendingIds, receipts: receiptsOf(pendingIds, sealed), sql };
 }
 
 function receiptsOf(pendingIds: readonly string[], sealed: readonly SealedAuditEvent[]): AuditReceipt[] {

@@ -216,11 +216,6 @@ export class TreeAppender {
     return this.#extend(head, chainHashes);
   }
 
-  /** Forgets the remembered frontier: the next extension reads the stored tree. */
-  forget(): void {
-    this.#cached = null;
-  }
-
   #extend(head: { seq: number; hash: string }, chainHashes: readonly string[]): NodeColumns | null {
     if (chainHashes.length === 0) return NO_NODES;
     const cached = this.#cached;
