@@ -3,6 +3,7 @@
 // events, stay committed and are sealed once the chain recovers, with the chain verifying and no event lost
 // or doubled.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AUDIT_CHAIN_LOCK } from "../../src/audit/append";
 import { createTestServer, type StaffLogin, type TestServer } from "../support/test-server";
 
 const PII = { fullName: "Perpetua Sealdown-Okafor", nationalId: "SD55443322", phone: "+44 7700 900456", email: "perpetua.sd@example.net", address: "4 Lockstep Lane" };
@@ -70,7 +71,9 @@ describe("after the chain recovers", () => {
     const journalled = await count(`SELECT count(*) FROM audit_pending`);
     expect(journalled).toBeGreaterThanOrEqual(2);
     const chainBefore = await count(`SELECT count(*) FROM audit_event`);
-    await server.sql(`DROP TRIGGER chain_down ON audit_event; DROP FUNCTION fail_chain();`);
+    // The chain lock first: a seal round the sweep retries meanwhile takes it before it touches audit_event,
+    // so the DDL cannot deadlock with the round's lock upgrade (read, then insert) on the table.
+    await server.sql(`BEGIN; SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK}); DROP TRIGGER chain_down ON audit_event; DROP FUNCTION fail_chain(); COMMIT;`);
     await server.custos.services.sequencer.drain();
     expect(await count(`SELECT count(*) FROM audit_pending`)).toBe(0);
     expect(await count(`SELECT count(*) FROM audit_event`)).toBe(chainBefore + journalled);

@@ -1,6 +1,7 @@
 // Fail-closed: when the audit store refuses appends, no customer or case data leaves, no write
 // survives, no token is issued, and the error says AUDIT_UNAVAILABLE and nothing more.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AUDIT_CHAIN_LOCK } from "../../src/audit/append";
 import { createTestServer, type StaffLogin, type TestServer } from "../support/test-server";
 
 const PII = { fullName: "Octavia Failclosed-Brennan", nationalId: "FC99887766", phone: "+44 7700 900123", email: "octavia.fc@example.net", address: "9 Shuttered Row" };
@@ -47,12 +48,18 @@ async function countAll(tables: string[]): Promise<number[]> {
 // The audit store is down: neither the journal (where writes put their events, in their transaction) nor
 // the chain (where reads' events are sealed directly) takes inserts. The chain alone refusing, with the
 // journal up, is test/security/fail-closed-sealer.test.ts.
+// The chain lock first in each: a seal round takes it before it touches audit_event, so the DDL cannot
+// deadlock with a round's lock upgrade (read, then insert) on the table.
 const installOutage = () =>
   server.sql(`
+    BEGIN; SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK});
     CREATE FUNCTION fail_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit store down'; END $$;
     CREATE TRIGGER audit_down BEFORE INSERT ON audit_pending FOR EACH ROW EXECUTE FUNCTION fail_audit();
-    CREATE TRIGGER audit_down BEFORE INSERT ON audit_event FOR EACH ROW EXECUTE FUNCTION fail_audit();`);
-const endOutage = () => server.sql(`DROP TRIGGER audit_down ON audit_pending; DROP TRIGGER audit_down ON audit_event; DROP FUNCTION fail_audit();`);
+    CREATE TRIGGER audit_down BEFORE INSERT ON audit_event FOR EACH ROW EXECUTE FUNCTION fail_audit();
+    COMMIT;`);
+const endOutage = () =>
+  server.sql(`BEGIN; SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK});
+    DROP TRIGGER audit_down ON audit_pending; DROP TRIGGER audit_down ON audit_event; DROP FUNCTION fail_audit(); COMMIT;`);
 
 beforeAll(async () => {
   server = await createTestServer();
